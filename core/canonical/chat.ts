@@ -1,0 +1,97 @@
+/**
+ * The canonical request and response: OpenAI chat-completions. Surfaces and
+ * provider adapters translate to and from these shapes. Only the fields the
+ * gateway itself reads are typed; everything else passes through untouched.
+ */
+export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function'
+
+export interface ChatContentPart {
+  type: string
+  text?: string
+  [field: string]: unknown
+}
+
+export interface ToolCall {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
+}
+
+export interface ChatMessage {
+  role: ChatRole
+  content?: string | ChatContentPart[] | null
+  name?: string
+  tool_calls?: ToolCall[]
+  tool_call_id?: string
+  [field: string]: unknown
+}
+
+export interface ChatRequest {
+  model: string
+  messages: ChatMessage[]
+  stream?: boolean
+  stream_options?: { include_usage?: boolean } | null
+  max_tokens?: number | null
+  max_completion_tokens?: number | null
+  tools?: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: unknown } }>
+  tool_choice?: unknown
+  [field: string]: unknown
+}
+
+export interface Usage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown }
+  completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown }
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call'
+
+export interface ChatCompletion {
+  id: string
+  object: 'chat.completion'
+  created: number
+  model: string
+  choices: Array<{
+    index: number
+    message: ChatMessage
+    finish_reason: FinishReason | null
+    logprobs?: unknown
+  }>
+  usage?: Usage
+  [field: string]: unknown
+}
+
+export interface ChatChunkDelta {
+  role?: ChatRole
+  content?: string | null
+  tool_calls?: Array<{
+    index: number
+    id?: string
+    type?: 'function'
+    function?: { name?: string; arguments?: string }
+  }>
+  [field: string]: unknown
+}
+
+export interface ChatChunk {
+  id: string
+  object: 'chat.completion.chunk'
+  created: number
+  model: string
+  choices: Array<{ index: number; delta: ChatChunkDelta; finish_reason: FinishReason | null; logprobs?: unknown }>
+  usage?: Usage | null
+  [field: string]: unknown
+}
+
+/** Plain text of a message's content, whether a string or a list of parts. */
+export function messageText(message: ChatMessage): string {
+  const { content } = message
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  return content
+    .map((part) => (typeof part.text === 'string' ? part.text : ''))
+    .filter(Boolean)
+    .join('\n')
+}

@@ -1,0 +1,242 @@
+/**
+ * The one source of truth for the config's shape. TypeScript types are derived
+ * from these TypeBox schemas (`Static<...>`), and the same schemas are what ajv
+ * validates and what `gateway.schema.json` is written from, so the three can
+ * never drift apart.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { OPENAI_FAMILY_PRESET_NAMES, type OpenAIFamilyPresetName } from '../providers/openai/presets.js'
+
+/** `Type.Unsafe` keeps a precise static type while emitting plain JSON Schema. */
+const stringEnum = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) })
+
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: 'Letters, digits, ".", "_" and "-"; starts with a letter or digit.',
+})
+
+/** A reference to an environment variable, written `env('NAME')` in a TS config. */
+export const EnvRefSchema = Type.Object(
+  {
+    $env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Environment variable name.' }),
+    optional: Type.Optional(Type.Boolean({ description: 'Resolve to nothing (or `default`) when unset.' })),
+    default: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, description: 'Value read from the environment when the config is compiled.' },
+)
+export type EnvRef = Static<typeof EnvRefSchema>
+
+/** A secret: an env reference (recommended) or a literal string (local development only). */
+const Secret = Type.Union([EnvRefSchema, Type.String({ minLength: 1 })])
+/** A plain setting that may also come from the environment. */
+const StringOrEnv = Secret
+
+const ProviderKey = Type.Object(
+  {
+    value: Secret,
+    name: Type.Optional(Type.String({ description: 'Label used in logs instead of the key itself.' })),
+    weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })),
+    models: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Only these models may use this key.' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const commonProviderFields = {
+  keys: Type.Optional(Type.Array(ProviderKey, { description: 'Key pool; one key is picked per request by weight.' })),
+  headers: Type.Optional(
+    Type.Record(Type.String(), StringOrEnv, { description: 'Extra upstream headers (values are treated as secrets).' }),
+  ),
+  models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Models listed by /v1/models.' })),
+  timeoutMs: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Upstream timeout per attempt (headers and each body read).' }),
+  ),
+  connections: Type.Optional(Type.Integer({ minimum: 1, description: 'Max keep-alive connections to this upstream.' })),
+}
+
+const OpenAIFamilyProvider = Type.Object(
+  {
+    type: stringEnum(OPENAI_FAMILY_PRESET_NAMES, 'An OpenAI-compatible preset; `openai-compatible` needs `baseUrl`.'),
+    baseUrl: Type.Optional(StringOrEnv),
+    ...commonProviderFields,
+  },
+  { additionalProperties: false },
+)
+
+const AzureOpenAIProvider = Type.Object(
+  {
+    type: stringEnum(['azure-openai'] as const),
+    baseUrl: StringOrEnv,
+    apiVersion: Type.String({ minLength: 1, description: 'Azure `api-version` query parameter, e.g. 2024-10-21.' }),
+    deployments: Type.Optional(
+      Type.Record(Type.String(), Type.String({ minLength: 1 }), {
+        description: 'Model name -> Azure deployment name (default: the model name).',
+      }),
+    ),
+    ...commonProviderFields,
+  },
+  { additionalProperties: false },
+)
+
+const MockFailure = Type.Object(
+  {
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    message: Type.Optional(Type.String()),
+    every: Type.Optional(Type.Integer({ minimum: 1, description: 'Fail every Nth call (1 = always).' })),
+    match: Type.Optional(
+      Type.String({ minLength: 1, description: 'Fail when the last user message contains this text.' }),
+    ),
+    retryAfterSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+
+const MockProvider = Type.Object(
+  {
+    type: stringEnum(['mock'] as const),
+    models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: ['demo'] })),
+    reply: Type.Optional(Type.String({ description: 'Fixed reply text. Default: "You said: <last user message>".' })),
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Delay before the answer (or first chunk).' })),
+    chunkSize: Type.Optional(Type.Integer({ minimum: 1, description: 'Words per stream chunk.' })),
+    chunkDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Delay between stream chunks.' })),
+    embeddingDimensions: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+    failures: Type.Optional(Type.Array(MockFailure)),
+  },
+  { additionalProperties: false },
+)
+
+/**
+ * Providers are a discriminated union on `type`. ajv's `discriminator` keyword
+ * needs `oneOf`, so the union is emitted by hand; the static type stays precise.
+ */
+const providerVariants = [OpenAIFamilyProvider, AzureOpenAIProvider, MockProvider] as const
+type ProviderVariant = Static<(typeof providerVariants)[number]>
+const Provider = Type.Unsafe<ProviderVariant>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: providerVariants,
+})
+
+export const ROUTE_STRATEGIES = ['single', 'fallback', 'weighted'] as const
+export type RouteStrategy = (typeof ROUTE_STRATEGIES)[number]
+
+const TargetRef = Type.String({
+  minLength: 1,
+  description: 'A route name, or "provider/model" (the model may itself contain "/").',
+})
+const RouteTarget = Type.Union([
+  TargetRef,
+  Type.Object(
+    { to: TargetRef, weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })) },
+    { additionalProperties: false },
+  ),
+])
+
+const Route = Type.Object(
+  {
+    strategy: Type.Optional(
+      stringEnum(ROUTE_STRATEGIES, 'single: first target only; fallback: in order; weighted: random by weight.'),
+    ),
+    targets: Type.Array(RouteTarget, { minItems: 1 }),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
+const PolicyDeny = Type.Object(
+  {
+    status: Type.Optional(Type.Integer({ minimum: 400, maximum: 499, default: 403 })),
+    message: Type.String({ minLength: 1 }),
+    code: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
+const Policy = Type.Object(
+  {
+    name: Name,
+    when: Type.String({ minLength: 1, description: 'JSONata condition over { body, route, headers, time }.' }),
+    deny: Type.Optional(PolicyDeny),
+    set: Type.Optional(
+      Type.Record(Type.String({ pattern: '^body(\\.[A-Za-z0-9_]+)+$' }), Type.Unknown(), {
+        description: 'Fields of the request to set, e.g. { "body.max_tokens": 1024 }.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** A plugin referenced by package name or path, usable from JSON/YAML configs. */
+export const PluginUseSchema = Type.Object(
+  {
+    use: Type.String({ minLength: 1, description: 'npm package name or a path relative to the config file.' }),
+    options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+)
+/** A plugin imported in a TS config: the value `myPlugin(options)` returns. */
+const PluginInstanceShape = Type.Object(
+  { plugin: Type.Object({ name: Type.String() }), options: Type.Unknown() },
+  { description: 'A plugin value created in code, e.g. secrets({ action: "block" }).' },
+)
+const PluginEntry = Type.Union([PluginUseSchema, PluginInstanceShape])
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    server: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ default: '127.0.0.1' })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, default: 8787 })),
+          bodyLimit: Type.Optional(
+            Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+(b|kb|mb)$' })], {
+              description: 'Largest accepted request body: bytes, or "512kb" / "4mb".',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    admin: Type.Optional(
+      Type.Object(
+        { token: Type.Optional(Secret) },
+        { additionalProperties: false, description: 'Admin endpoints are off unless a token is set.' },
+      ),
+    ),
+    log: Type.Optional(
+      Type.Object(
+        { level: Type.Optional(stringEnum(LOG_LEVELS)), pretty: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
+    providers: Type.Record(Name, Provider, { minProperties: 1, additionalProperties: false }),
+    routes: Type.Optional(Type.Record(Name, Route, { additionalProperties: false })),
+    policies: Type.Optional(Type.Array(Policy)),
+    plugins: Type.Optional(Type.Array(PluginEntry)),
+  },
+  { additionalProperties: false, $id: 'https://llm-gateway.dev/gateway.schema.json', title: 'LLM gateway config' },
+)
+
+export type GatewayConfig = Static<typeof GatewayConfigSchema>
+export type ProviderConfig = ProviderVariant
+export type MockProviderConfig = Static<typeof MockProvider>
+export type AzureOpenAIProviderConfig = Static<typeof AzureOpenAIProvider>
+export type OpenAIFamilyProviderConfig = Static<typeof OpenAIFamilyProvider> & { type: OpenAIFamilyPresetName }
+export type RouteConfig = Static<typeof Route>
+export type RouteTargetConfig = Static<typeof RouteTarget>
+export type PolicyConfig = Static<typeof Policy>
+export type PluginUse = Static<typeof PluginUseSchema>
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Pure JSON of a schema (TypeBox adds symbol keys that editors don't need). */
+export function toJsonSchema(schema: TSchema): object {
+  return JSON.parse(JSON.stringify(schema))
+}

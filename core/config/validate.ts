@@ -1,0 +1,93 @@
+/**
+ * The whole check of a config, as `gateway check` and every reload run it:
+ * shape (ajv), cross-references, environment, JSONata, plugins. All problems
+ * are collected and returned together; on success the result carries what
+ * the compiler needs (resolved values, compiled policies, loaded plugins).
+ */
+
+import { type LoadedPlugin, loadPlugins } from '../plugins/load.js'
+import { type CompiledPolicy, compilePolicies } from '../policy/compile.js'
+import { OPENAI_FAMILY_PRESETS } from '../providers/openai/presets.js'
+import { checkCrossReferences } from './cross-references.js'
+import type { UserConfig } from './define.js'
+import { type ConfigProblem, pointer } from './problems.js'
+import { type Resolved, resolveEnv } from './resolve-env.js'
+import { checkShape } from './shape.js'
+
+export type ResolvedConfig = Resolved<UserConfig>
+
+export interface CheckedConfig {
+  config: ResolvedConfig
+  /** The config as written, env references unresolved: what `print-config` and diffs show. */
+  source: UserConfig
+  configPath: string
+  configDir: string
+  /** Every secret value in the config, for scrubbing logs and upstream errors. */
+  secrets: string[]
+  policies: CompiledPolicy[]
+  plugins: LoadedPlugin[]
+}
+
+export type CheckResult = { ok: true; checked: CheckedConfig } | { ok: false; problems: ConfigProblem[] }
+
+export interface CheckOptions {
+  configPath: string
+  configDir: string
+  env?: NodeJS.ProcessEnv
+}
+
+export async function checkConfig(raw: unknown, options: CheckOptions): Promise<CheckResult> {
+  const shapeProblems = checkShape(raw)
+  const problems = [...shapeProblems, ...checkCrossReferences(raw)]
+  const env = resolveEnv(raw as UserConfig, options.env ?? process.env)
+  problems.push(...env.problems)
+  const config = env.value
+  // The rest reads the config defensively, so one run reports every problem even when the shape is off.
+  if (shapeProblems.length === 0) problems.push(...checkProviderKeys(config))
+  const policies = compilePolicies(Array.isArray(config.policies) ? config.policies : [])
+  problems.push(...policies.problems)
+  const plugins = await loadPlugins(Array.isArray(config.plugins) ? config.plugins : [], options.configDir)
+  problems.push(...plugins.problems)
+  if (problems.length > 0) return { ok: false, problems }
+
+  return {
+    ok: true,
+    checked: {
+      config,
+      source: raw as UserConfig,
+      configPath: options.configPath,
+      configDir: options.configDir,
+      secrets: literalSecrets(config).concat(env.secrets),
+      policies: policies.policies,
+      plugins: plugins.plugins,
+    },
+  }
+}
+
+/** A hosted provider with no usable key would fail every request: say so now. */
+function checkProviderKeys(config: ResolvedConfig): ConfigProblem[] {
+  return Object.entries(config.providers).flatMap(([name, provider]) => {
+    if (provider.type === 'mock') return []
+    const keyRequired = provider.type === 'azure-openai' || OPENAI_FAMILY_PRESETS[provider.type].keyRequired
+    const usable = (provider.keys ?? []).filter((key) => typeof key.value === 'string')
+    if (!keyRequired || usable.length > 0) return []
+    return [
+      {
+        path: pointer('providers', name, 'keys'),
+        message: `provider '${name}' (${provider.type}) has no key`,
+        hint: `keys: [{ value: env('${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY') }]`,
+      },
+    ]
+  })
+}
+
+/** Secrets written literally in the config (discouraged, but still never printed). */
+function literalSecrets(config: ResolvedConfig): string[] {
+  const values: Array<string | undefined> = [config.admin?.token]
+  for (const provider of Object.values(config.providers)) {
+    if (provider.type === 'mock') continue
+    for (const key of provider.keys ?? []) values.push(key.value)
+    for (const value of Object.values(provider.headers ?? {})) values.push(value)
+  }
+  return values.filter((value): value is string => typeof value === 'string' && value.length > 0)
+}

@@ -1,0 +1,130 @@
+/**
+ * `POST /v1/chat/completions`: policies, plugins, routing, then the answer as
+ * JSON or as an SSE stream relayed chunk by chunk. Before the first byte is
+ * sent a stream can still fall back; after it, a failure becomes an error
+ * frame in the stream, which the OpenAI SDKs raise as an exception.
+ */
+import type { Response } from 'express'
+import type { ChatChunk, ChatRequest } from '../../../canonical/chat.js'
+import { applyRequestPolicies } from '../../../policy/evaluate.js'
+import { toClientError, UpstreamError } from '../../../providers/upstream-error.js'
+import { executeRoute } from '../../../routing/execute.js'
+import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
+import { SseWriter } from '../../sse.js'
+import { openAIErrorBody, sendOpenAIError } from './errors.js'
+import { parseChatRequest } from './validate-request.js'
+
+export function chatCompletions(deps: SurfaceDeps) {
+  return exchangeHandler(
+    deps,
+    'chat',
+    parseChatRequest,
+    (exchange, res) => serveChat(exchange, res),
+    (res, error) => sendOpenAIError(res, error, deps.scrub),
+  )
+}
+
+async function serveChat(exchange: Exchange, res: Response): Promise<void> {
+  const { runtime, ctx } = exchange
+  await applyRequestPolicies(runtime.policies, ctx)
+  const direct = await runtime.plugins.runRequest(ctx)
+  if (direct) {
+    res.setHeader('x-gateway-answered-by', 'plugin')
+    res.json(direct.respond)
+    return
+  }
+  const request = ctx.body as ChatRequest
+  const route = runtime.routes.resolve(request.model)
+  const attempt = { signal: ctx.signal, requestId: ctx.requestId }
+  const observer = {
+    onAttemptFailed: ({
+      provider,
+      model,
+      error,
+      willFallBack,
+    }: {
+      provider: string
+      model: string
+      error: UpstreamError
+      willFallBack: boolean
+    }) =>
+      ctx.logger.warn(
+        { provider, model, errorClass: error.errorClass, status: error.status, willFallBack },
+        'attempt failed',
+      ),
+  }
+
+  if (!request.stream) {
+    const served = await executeRoute(
+      route,
+      runtime.routes,
+      async (provider, model) => {
+        const result = await provider.chat({ ...request, stream: false }, { ...attempt, model })
+        if (result.stream)
+          throw new Error(`provider '${provider.name}' streamed an answer that was not asked to stream`)
+        return result.completion
+      },
+      observer,
+    )
+    exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
+    const completion = await runtime.plugins.runResponse(ctx, served.result)
+    exchange.usage(completion.usage)
+    res.json(completion)
+    return
+  }
+
+  // Stream: an attempt counts as served once its first chunk has arrived, so
+  // failures before any byte reaches the client can still fall back.
+  const served = await executeRoute(
+    route,
+    runtime.routes,
+    async (provider, model) => {
+      const result = await provider.chat(request, { ...attempt, model })
+      if (!result.stream) throw new Error(`provider '${provider.name}' answered a stream request without streaming`)
+      const chunks = result.chunks[Symbol.asyncIterator]()
+      try {
+        return { chunks, first: await chunks.next() }
+      } catch (error) {
+        await chunks.return?.()
+        throw error
+      }
+    },
+    observer,
+  )
+  exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
+  await relayStream(exchange, res, served.result, served.provider)
+}
+
+async function relayStream(
+  exchange: Exchange,
+  res: Response,
+  { chunks, first }: { chunks: AsyncIterator<ChatChunk>; first: IteratorResult<ChatChunk> },
+  provider: string,
+): Promise<void> {
+  const { runtime, ctx } = exchange
+  const sse = new SseWriter(res)
+  sse.open()
+  let next = first
+  try {
+    while (!next.done) {
+      const chunk = runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, next.value) : next.value
+      if (chunk) {
+        if (chunk.usage) exchange.usage(chunk.usage)
+        await sse.send(JSON.stringify(chunk))
+      }
+      if (ctx.signal.aborted) return
+      next = await chunks.next()
+    }
+    await sse.send('[DONE]')
+  } catch (error) {
+    if (ctx.signal.aborted) return
+    const failure = error instanceof UpstreamError ? toClientError(error, provider) : asGatewayError(error, ctx.logger)
+    exchange.failed(failure)
+    ctx.logger.warn({ provider, err: error }, 'stream failed after it started; sent an error frame')
+    // The 200 is already sent: the error travels as a frame, which the OpenAI SDKs raise.
+    await sse.send(JSON.stringify(openAIErrorBody(failure, exchange.scrub)))
+  } finally {
+    await chunks.return?.()
+    sse.end()
+  }
+}

@@ -1,0 +1,82 @@
+import type { Logger } from 'pino'
+import type { ChatChunk, ChatCompletion, ChatRequest, Usage } from '../canonical/chat.js'
+import type { EmbeddingsRequest } from '../canonical/embeddings.js'
+
+/** What a plugin sees of a request in flight. `body` may be modified by `onRequest`. */
+export interface RequestContext {
+  readonly requestId: string
+  readonly endpoint: 'chat' | 'embeddings'
+  body: ChatRequest | EmbeddingsRequest
+  /** Incoming headers, lower-cased. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** Free-form labels for logs, set by policies and plugins. */
+  readonly tags: Record<string, string>
+  readonly logger: Logger
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal
+}
+
+/** The summary of a finished request, handed to `onComplete` after the answer is sent. */
+export interface CompletionRecord {
+  requestId: string
+  endpoint: 'chat' | 'embeddings'
+  stream: boolean
+  status: number
+  route: string | null
+  provider: string | null
+  model: string | null
+  attempts: number
+  durationMs: number
+  usage: Usage | null
+  error: { type: string; message: string } | null
+  tags: Record<string, string>
+}
+
+/** A short-circuit answer from `onRequest` (a cache hit, a canned reply). */
+export interface DirectAnswer {
+  respond: ChatCompletion
+}
+
+export interface PluginHooks {
+  /** Before routing: modify `ctx.body`, reject by throwing a GatewayError, or answer directly. */
+  onRequest?(ctx: RequestContext): void | DirectAnswer | Promise<void | DirectAnswer>
+  /** A complete (non-stream) chat answer; return a replacement to modify it. */
+  onResponse?(ctx: RequestContext, response: ChatCompletion): void | ChatCompletion | Promise<void | ChatCompletion>
+  /** One stream chunk; return a replacement, or `null` to drop it. Synchronous: it is on the stream's hot path. */
+  onChunk?(ctx: RequestContext, chunk: ChatChunk): void | null | ChatChunk
+  /** After the answer has been sent. Errors here are logged, never seen by the client. */
+  onComplete?(record: CompletionRecord, ctx: RequestContext): void | Promise<void>
+  /** When the runtime that created these hooks is retired (after its in-flight requests end) or at shutdown. */
+  close?(): void | Promise<void>
+}
+
+export interface PluginApi {
+  /** A child logger that names the plugin. */
+  readonly logger: Logger
+  /** Reads an environment variable (plugins should not read `process.env` directly). */
+  env(name: string): string | undefined
+  /** Directory of the config file, for resolving relative paths. */
+  readonly configDir: string
+}
+
+/** A JSON Schema object describing a plugin's options. */
+export type JsonSchema = Record<string, unknown>
+
+export interface PluginDefinition<Options = Record<string, unknown>> {
+  name: string
+  /** JSON Schema for the options; `gateway check` validates them against it. */
+  options?: JsonSchema
+  setup(options: Options, api: PluginApi): PluginHooks | Promise<PluginHooks>
+}
+
+/** A plugin together with its options, as it appears in `plugins: [...]`. */
+export interface PluginInstance<Options = Record<string, unknown>> {
+  plugin: PluginDefinition<Options>
+  options: Options
+}
+
+/** What `definePlugin` returns: call it with options to get a config entry. */
+export interface PluginFactory<Options = Record<string, unknown>> {
+  (options?: Options): PluginInstance<Options>
+  readonly definition: PluginDefinition<Options>
+}

@@ -1,0 +1,49 @@
+/**
+ * Builds the adapter for a configured provider: the preset table decides the
+ * details of the OpenAI family, the mock needs no network at all.
+ */
+
+import type { Resolved } from '../config/resolve-env.js'
+import type { ProviderConfig } from '../config/schema.js'
+import { KeyPool } from '../routing/key-pool.js'
+import { MockAdapter } from './mock/adapter.js'
+import { OpenAIAdapter } from './openai/adapter.js'
+import { AZURE_OPENAI_PRESET, OPENAI_FAMILY_PRESETS, type OpenAIFamilyPreset } from './openai/presets.js'
+import type { ProviderAdapter } from './provider.js'
+import type { UpstreamPools } from './upstream-pools.js'
+
+/** LLM answers can take minutes before the first byte of a non-streamed reply. */
+const DEFAULT_TIMEOUT_MS = 600_000
+
+export function createProvider(name: string, config: Resolved<ProviderConfig>, pools: UpstreamPools): ProviderAdapter {
+  if (config.type === 'mock') return new MockAdapter(name, config)
+  const preset: OpenAIFamilyPreset =
+    config.type === 'azure-openai' ? AZURE_OPENAI_PRESET : OPENAI_FAMILY_PRESETS[config.type]
+  const baseUrl = config.baseUrl ?? preset.baseUrl
+  if (!baseUrl) throw new Error(`provider '${name}' has no baseUrl (validation should have caught this)`)
+  const keys = new KeyPool(
+    (config.keys ?? [])
+      .filter((key) => typeof key.value === 'string')
+      .map((key, i) => ({
+        value: key.value,
+        label: key.name ?? `${name}#${i}`,
+        weight: key.weight ?? 1,
+        models: key.models,
+      })),
+  )
+  return new OpenAIAdapter(
+    {
+      name,
+      type: config.type,
+      preset,
+      baseUrl,
+      keys,
+      headers: config.headers ?? {},
+      models: config.models ?? [],
+      timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      connections: config.connections,
+      ...(config.type === 'azure-openai' && { apiVersion: config.apiVersion, deployments: config.deployments }),
+    },
+    pools,
+  )
+}

@@ -1,0 +1,175 @@
+/**
+ * The OpenAI wire format, for OpenAI itself and every preset of its family
+ * (Azure included). The canonical shape is OpenAI's, so requests go out as
+ * they are (with the provider's model name) and answers come back as they are.
+ */
+import type { Dispatcher } from 'undici'
+import type { ChatCompletion, ChatRequest } from '../../canonical/chat.js'
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
+import type { KeyPool } from '../../routing/key-pool.js'
+import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
+import { classifyStatus, UpstreamError } from '../upstream-error.js'
+import type { UpstreamPools } from '../upstream-pools.js'
+import type { OpenAIFamilyPreset } from './presets.js'
+import { sseChunks } from './sse-chunks.js'
+
+export interface OpenAIAdapterOptions {
+  name: string
+  type: string
+  preset: OpenAIFamilyPreset
+  baseUrl: string
+  keys: KeyPool
+  headers: Record<string, string>
+  models: readonly string[]
+  timeoutMs: number
+  connections?: number
+  /** Azure only. */
+  apiVersion?: string
+  deployments?: Record<string, string>
+}
+
+/** Largest error body read from an upstream; the rest is discarded. */
+const ERROR_BODY_LIMIT = 64 * 1024
+
+export class OpenAIAdapter implements ProviderAdapter {
+  readonly name: string
+  readonly type: string
+  readonly models: readonly string[]
+  readonly #options: OpenAIAdapterOptions
+  readonly #pool: Dispatcher
+  readonly #basePath: string
+
+  constructor(options: OpenAIAdapterOptions, pools: UpstreamPools) {
+    this.name = options.name
+    this.type = options.type
+    this.models = options.models
+    this.#options = options
+    const base = new URL(options.baseUrl)
+    this.#pool = pools.get(base.origin, { connections: options.connections })
+    this.#basePath = base.pathname.replace(/\/+$/, '')
+  }
+
+  async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
+    const response = await this.#post('/chat/completions', { ...request, model: attempt.model }, attempt)
+    if (request.stream) return { stream: true, chunks: sseChunks(response.body) }
+    return { stream: false, completion: (await readJson(response)) as ChatCompletion }
+  }
+
+  async embeddings(request: EmbeddingsRequest, attempt: AttemptContext): Promise<EmbeddingsResponse> {
+    if (!this.#options.preset.embeddings) {
+      throw new UpstreamError({
+        errorClass: 'not_found',
+        status: 404,
+        message: `provider '${this.name}' (${this.type}) does not serve embeddings`,
+      })
+    }
+    const response = await this.#post('/embeddings', { ...request, model: attempt.model }, attempt)
+    return (await readJson(response)) as EmbeddingsResponse
+  }
+
+  /** Path for an operation: appended to the base URL, or under the Azure deployment. */
+  #pathFor(operation: string, model: string): string {
+    if (this.#options.preset.modelIn === 'body') return this.#basePath + operation
+    const deployment = this.#options.deployments?.[model] ?? model
+    const query = new URLSearchParams({ 'api-version': this.#options.apiVersion ?? '' })
+    return `${this.#basePath}/openai/deployments/${encodeURIComponent(deployment)}${operation}?${query}`
+  }
+
+  #headers(model: string): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...this.#options.headers,
+    }
+    const key = this.#options.keys.pick(model)
+    if (!key) {
+      if (this.#options.keys.size > 0 || this.#options.preset.keyRequired) {
+        throw new UpstreamError({
+          errorClass: 'not_found',
+          message: `no key of provider '${this.name}' may use model '${model}'`,
+        })
+      }
+      return headers
+    }
+    if (this.#options.preset.authHeader === 'api-key') headers['api-key'] = key.value
+    else headers.authorization = `Bearer ${key.value}`
+    return headers
+  }
+
+  async #post(operation: string, body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+    const headers = { ...this.#headers(attempt.model), 'x-request-id': attempt.requestId }
+    let response: Dispatcher.ResponseData
+    try {
+      response = await this.#pool.request({
+        method: 'POST',
+        path: this.#pathFor(operation, attempt.model),
+        headers,
+        body: JSON.stringify(body),
+        signal: attempt.signal,
+        headersTimeout: this.#options.timeoutMs,
+        bodyTimeout: this.#options.timeoutMs,
+      })
+    } catch (error) {
+      throw toTransportError(error, attempt.signal)
+    }
+    if (response.statusCode >= 400) throw await readUpstreamError(response)
+    return response
+  }
+}
+
+async function readJson(response: Dispatcher.ResponseData): Promise<unknown> {
+  try {
+    return await response.body.json()
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error
+    throw new UpstreamError({ errorClass: 'server_error', message: 'the upstream answer is not valid JSON' })
+  }
+}
+
+/** Undici failures before a response: timeouts, refused connections, resets. Client aborts pass through. */
+export function toTransportError(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return error
+  const { code, message } = error as { code?: string; message?: string }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new UpstreamError({ errorClass: 'timeout', message: message ?? 'timed out' })
+  }
+  return new UpstreamError({ errorClass: 'connection', message: code ?? message ?? 'connection failed' })
+}
+
+async function readUpstreamError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
+  let text = ''
+  for await (const chunk of response.body) {
+    if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
+  }
+  let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
+  let code: string | null = null
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string; code?: string | null; type?: string } | string }
+    if (typeof parsed.error === 'string') message = parsed.error
+    else if (parsed.error) {
+      message = parsed.error.message ?? message
+      code = parsed.error.code ?? parsed.error.type ?? null
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, say): keep the text.
+  }
+  const errorClass = classifyStatus(response.statusCode, code, message)
+  return new UpstreamError({
+    errorClass,
+    status: response.statusCode,
+    code,
+    message,
+    retryAfterSeconds: retryAfterSeconds(response.headers),
+  })
+}
+
+function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number | undefined {
+  const ms = Number(headers['retry-after-ms'])
+  if (Number.isFinite(ms) && ms >= 0) return ms / 1000
+  const raw = headers['retry-after']
+  if (typeof raw !== 'string') return undefined
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds)) return seconds
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
+}

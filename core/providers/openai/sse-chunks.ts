@@ -1,0 +1,47 @@
+/**
+ * Reads an OpenAI-style SSE body (`data: <json>` frames, `data: [DONE]` at the
+ * end) and yields the parsed chunks one by one as they arrive. A mid-stream
+ * `{"error": ...}` frame becomes an UpstreamError.
+ */
+import type { Readable } from 'node:stream'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { ChatChunk } from '../../canonical/chat.js'
+import { classifyStatus, UpstreamError } from '../upstream-error.js'
+
+export async function* sseChunks(body: Readable): AsyncGenerator<ChatChunk> {
+  const pending: EventSourceMessage[] = []
+  const parser = createParser({ onEvent: (event) => pending.push(event) })
+  const decoder = new TextDecoder()
+  try {
+    for await (const bytes of body) {
+      parser.feed(decoder.decode(bytes as Buffer, { stream: true }))
+      while (pending.length > 0) {
+        const event = pending.shift() as EventSourceMessage
+        if (event.data === '[DONE]') return
+        yield parseFrame(event.data)
+      }
+    }
+  } finally {
+    // Reached on [DONE], on a consumer's early return and on errors: release the socket.
+    if (!body.destroyed) body.destroy()
+  }
+}
+
+function parseFrame(data: string): ChatChunk {
+  let frame: unknown
+  try {
+    frame = JSON.parse(data)
+  } catch {
+    throw new UpstreamError({
+      errorClass: 'server_error',
+      message: 'the upstream stream sent a frame that is not JSON',
+    })
+  }
+  const error = (frame as { error?: { message?: string; code?: string | null; type?: string } }).error
+  if (error) {
+    const message = error.message ?? 'upstream stream error'
+    const code = error.code ?? error.type ?? null
+    throw new UpstreamError({ errorClass: classifyStatus(500, code, message), message, code })
+  }
+  return frame as ChatChunk
+}

@@ -1,0 +1,137 @@
+/**
+ * A failed attempt at a provider, classified so the router can decide to
+ * fall back, and the surface can tell the client something true and useful.
+ */
+import { GatewayError } from '../errors.js'
+
+export type UpstreamErrorClass =
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server_error'
+  | 'auth'
+  | 'bad_request'
+  | 'not_found'
+  | 'context_length_exceeded'
+  | 'content_filter'
+  | 'timeout'
+  | 'connection'
+
+export class UpstreamError extends Error {
+  readonly errorClass: UpstreamErrorClass
+  /** The provider's HTTP status; absent when no response arrived. */
+  readonly status: number | undefined
+  readonly retryAfterSeconds: number | undefined
+  /** The provider's own error code, e.g. `insufficient_quota`. */
+  readonly code: string | null
+
+  constructor(init: {
+    errorClass: UpstreamErrorClass
+    message: string
+    status?: number
+    retryAfterSeconds?: number
+    code?: string | null
+  }) {
+    super(init.message)
+    this.name = 'UpstreamError'
+    this.errorClass = init.errorClass
+    this.status = init.status
+    this.retryAfterSeconds = init.retryAfterSeconds
+    this.code = init.code ?? null
+  }
+}
+
+/** Classes worth trying another target for; the rest are the request's own fault. */
+const FALLBACK_CLASSES: ReadonlySet<UpstreamErrorClass> = new Set([
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'auth',
+  'not_found',
+  'timeout',
+  'connection',
+])
+
+export const shouldFallBack = (error: UpstreamError) => FALLBACK_CLASSES.has(error.errorClass)
+
+export function classifyStatus(status: number, code: string | null, message: string): UpstreamErrorClass {
+  if (status === 429) return 'rate_limited'
+  if (status === 529 || status === 503) return 'overloaded'
+  if (status === 401 || status === 403) return 'auth'
+  if (status === 404) return 'not_found'
+  if (status === 408 || status === 504) return 'timeout'
+  if (status >= 500) return 'server_error'
+  if (code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(message)) {
+    return 'context_length_exceeded'
+  }
+  if (code === 'content_filter' || code === 'content_policy_violation') return 'content_filter'
+  return 'bad_request'
+}
+
+/** What the client sees when the last attempt failed with this error. */
+export function toClientError(error: UpstreamError, provider: string): GatewayError {
+  const retryAfter: Record<string, string> =
+    error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.ceil(error.retryAfterSeconds)) }
+  const from = `provider '${provider}'`
+  switch (error.errorClass) {
+    case 'bad_request':
+    case 'context_length_exceeded':
+    case 'content_filter':
+      return new GatewayError({
+        status: error.status && error.status < 500 ? error.status : 400,
+        type: 'invalid_request_error',
+        code: error.code ?? error.errorClass,
+        message: error.message,
+      })
+    case 'rate_limited':
+      return new GatewayError({
+        status: 429,
+        type: 'rate_limit_error',
+        code: error.code ?? 'upstream_rate_limited',
+        message: `${from} is rate limiting: ${error.message}`,
+        headers: retryAfter,
+      })
+    case 'not_found':
+      return new GatewayError({
+        status: 404,
+        type: 'not_found_error',
+        code: 'model_not_found',
+        message: `${from}: ${error.message}`,
+      })
+    case 'timeout':
+      return new GatewayError({
+        status: 504,
+        type: 'timeout_error',
+        code: 'upstream_timeout',
+        message: `${from} timed out: ${error.message}`,
+      })
+    case 'auth':
+      return new GatewayError({
+        status: 502,
+        type: 'upstream_error',
+        code: 'upstream_auth_failed',
+        message: `${from} rejected the gateway's credentials`,
+      })
+    case 'overloaded':
+      return new GatewayError({
+        status: 503,
+        type: 'upstream_error',
+        code: 'upstream_overloaded',
+        message: `${from} is overloaded: ${error.message}`,
+        headers: retryAfter,
+      })
+    case 'connection':
+      return new GatewayError({
+        status: 502,
+        type: 'upstream_error',
+        code: 'upstream_unreachable',
+        message: `${from} is unreachable: ${error.message}`,
+      })
+    case 'server_error':
+      return new GatewayError({
+        status: 502,
+        type: 'upstream_error',
+        code: 'upstream_error',
+        message: `${from} failed: ${error.message}`,
+      })
+  }
+}

@@ -1,0 +1,21 @@
+import type { CheckedConfig } from '../config/validate.js'
+import type { PluginChain } from '../plugins/chain.js'
+import type { CompiledPolicy } from '../policy/compile.js'
+import type { RouteTable } from '../routing/route-table.js'
+
+/**
+ * Everything a request needs, compiled from one config and never changed
+ * after: a reload builds a new Runtime and swaps it in whole.
+ */
+export interface Runtime {
+  /** Increases by one with every successful load; shown in logs and /ready. */
+  readonly version: number
+  readonly loadedAt: Date
+  readonly checked: CheckedConfig
+  readonly routes: RouteTable
+  readonly policies: readonly CompiledPolicy[]
+  readonly plugins: PluginChain
+  readonly adminToken: string | undefined
+  /** Releases what this runtime owns (plugin instances). Called once its last request has ended. */
+  close(): Promise<void>
+}
