@@ -24,7 +24,14 @@ export interface GatewayErrorInit {
   headers?: Record<string, string>
 }
 
+/**
+ * A brand instead of `instanceof`: a config or plugin module is evaluated by
+ * the config loader, so its GatewayError class is not the engine's own copy.
+ */
+const GATEWAY_ERROR = Symbol.for('llm-gateway.GatewayError')
+
 export class GatewayError extends Error {
+  readonly [GATEWAY_ERROR] = true
   readonly status: number
   readonly type: ErrorType
   readonly code: string | null
@@ -49,5 +56,5 @@ export const notFound = (message: string, code: string | null = null, param: str
   new GatewayError({ status: 404, type: 'not_found_error', message, code, param })
 
 export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError
+  return typeof error === 'object' && error !== null && (error as { [GATEWAY_ERROR]?: boolean })[GATEWAY_ERROR] === true
 }

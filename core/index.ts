@@ -1,6 +1,8 @@
 /**
  * The package's public API: what a user's `gateway.config.ts` and a plugin
- * package import.
+ * package import. Kept free of runtime dependencies on purpose: configs are
+ * re-evaluated on every reload, and so is everything they import. The server
+ * itself is the `./server` export (core/gateway.ts).
  */
 
 export type { ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Usage } from './canonical/chat.js'
@@ -17,7 +19,6 @@ export type {
   RouteTargetConfig,
 } from './config/schema.js'
 export { type ErrorType, GatewayError } from './errors.js'
-export { type GatewayOptions, type RunningGateway, startGateway } from './gateway.js'
 export { definePlugin } from './plugins/define.js'
 export type {
   CompletionRecord,

@@ -25,7 +25,7 @@ export interface LoadedConfig {
   configDir: string
 }
 
-const typescriptLoader = TypeScriptLoader({ moduleCache: false, fsCache: false })
+const typescriptLoader = TypeScriptLoader({ moduleCache: false })
 
 const explorer = cosmiconfig('gateway', {
   searchPlaces: [...CONFIG_FILE_NAMES],

@@ -11,10 +11,13 @@ import { OPENAI_FAMILY_PRESET_NAMES, type OpenAIFamilyPresetName } from '../prov
 const stringEnum = <T extends string>(values: readonly T[], description?: string) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) })
 
+/** The pattern of provider and route names (and of record keys that are names). */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$'
+
 const Name = Type.String({
   minLength: 1,
   maxLength: 64,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  pattern: NAME_PATTERN,
   description: 'Letters, digits, ".", "_" and "-"; starts with a letter or digit.',
 })
 
@@ -163,7 +166,9 @@ const Policy = Type.Object(
     when: Type.String({ minLength: 1, description: 'JSONata condition over { body, route, headers, time }.' }),
     deny: Type.Optional(PolicyDeny),
     set: Type.Optional(
+      // additionalProperties: without it a key like "max_tokens" passes and sets nothing sensible.
       Type.Record(Type.String({ pattern: '^body(\\.[A-Za-z0-9_]+)+$' }), Type.Unknown(), {
+        additionalProperties: false,
         description: 'Fields of the request to set, e.g. { "body.max_tokens": 1024 }.',
       }),
     ),

@@ -40,14 +40,14 @@ export async function checkConfig(raw: unknown, options: CheckOptions): Promise<
   const shapeProblems = checkShape(raw)
   const problems = [...shapeProblems, ...checkCrossReferences(raw)]
   const env = resolveEnv(raw as UserConfig, options.env ?? process.env)
-  problems.push(...env.problems)
+  problems.push(...withoutFollowOns(env.problems, problems))
   const config = env.value
   // The rest reads the config defensively, so one run reports every problem even when the shape is off.
-  if (shapeProblems.length === 0) problems.push(...checkProviderKeys(config))
+  if (shapeProblems.length === 0) problems.push(...withoutFollowOns(checkProviderKeys(config), problems))
   const policies = compilePolicies(Array.isArray(config.policies) ? config.policies : [])
-  problems.push(...policies.problems)
+  problems.push(...withoutFollowOns(policies.problems, problems))
   const plugins = await loadPlugins(Array.isArray(config.plugins) ? config.plugins : [], options.configDir)
-  problems.push(...plugins.problems)
+  problems.push(...withoutFollowOns(plugins.problems, problems))
   if (problems.length > 0) return { ok: false, problems }
 
   return {
@@ -62,6 +62,19 @@ export async function checkConfig(raw: unknown, options: CheckOptions): Promise<
       plugins: plugins.plugins,
     },
   }
+}
+
+/**
+ * A later stage's problem at a value an earlier one already rejected (at its
+ * path or inside it) is a follow-on, not a second mistake: "has no key" after
+ * "environment variable X is not set" in that key, or "environment variable
+ * bad-name is not set" after "$env must match pattern". Reporting it would
+ * send the reader after a problem that goes away with the first fix.
+ */
+function withoutFollowOns(later: ConfigProblem[], earlier: readonly ConfigProblem[]): ConfigProblem[] {
+  return later.filter(
+    (problem) => !earlier.some((first) => first.path === problem.path || first.path.startsWith(`${problem.path}/`)),
+  )
 }
 
 /** A hosted provider with no usable key would fail every request: say so now. */

@@ -23,6 +23,8 @@ export class UpstreamError extends Error {
   readonly retryAfterSeconds: number | undefined
   /** The provider's own error code, e.g. `insufficient_quota`. */
   readonly code: string | null
+  /** The request field the provider blamed, e.g. `messages[0].content`: relayed so the client can fix it. */
+  readonly param: string | null
 
   constructor(init: {
     errorClass: UpstreamErrorClass
@@ -30,6 +32,7 @@ export class UpstreamError extends Error {
     status?: number
     retryAfterSeconds?: number
     code?: string | null
+    param?: string | null
   }) {
     super(init.message)
     this.name = 'UpstreamError'
@@ -37,6 +40,7 @@ export class UpstreamError extends Error {
     this.status = init.status
     this.retryAfterSeconds = init.retryAfterSeconds
     this.code = init.code ?? null
+    this.param = init.param ?? null
   }
 }
 
@@ -80,6 +84,7 @@ export function toClientError(error: UpstreamError, provider: string): GatewayEr
         status: error.status && error.status < 500 ? error.status : 400,
         type: 'invalid_request_error',
         code: error.code ?? error.errorClass,
+        param: error.param,
         message: error.message,
       })
     case 'rate_limited':

@@ -33,9 +33,14 @@ export function tsConfig(objectLiteral: string): string {
 
 export async function startTestGateway(
   configSource: string,
-  options: Omit<GatewayOptions, 'configPath' | 'logDestination' | 'port' | 'host'> & { fileName?: string } = {},
+  options: Omit<GatewayOptions, 'configPath' | 'logDestination' | 'port' | 'host'> & {
+    fileName?: string
+    /** Other files to write next to the config first (relative path -> text). */
+    files?: Record<string, string>
+  } = {},
 ): Promise<TestGateway> {
   const dir = makeConfigDir()
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(dir, name), text)
   const configPath = path.join(dir, options.fileName ?? 'gateway.config.ts')
   writeFileSync(configPath, configSource)
   const logs: string[] = []

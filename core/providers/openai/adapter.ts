@@ -143,12 +143,16 @@ async function readUpstreamError(response: Dispatcher.ResponseData): Promise<Ups
   }
   let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
   let code: string | null = null
+  let param: string | null = null
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: string; code?: string | null; type?: string } | string }
+    const parsed = JSON.parse(text) as {
+      error?: { message?: string; code?: string | null; type?: string; param?: string | null } | string
+    }
     if (typeof parsed.error === 'string') message = parsed.error
     else if (parsed.error) {
       message = parsed.error.message ?? message
       code = parsed.error.code ?? parsed.error.type ?? null
+      param = parsed.error.param ?? null
     }
   } catch {
     // Not JSON (a proxy's HTML page, say): keep the text.
@@ -158,6 +162,7 @@ async function readUpstreamError(response: Dispatcher.ResponseData): Promise<Ups
     errorClass,
     status: response.statusCode,
     code,
+    param,
     message,
     retryAfterSeconds: retryAfterSeconds(response.headers),
   })
