@@ -2,6 +2,11 @@ import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
 
+interface Answer {
+  choices: Array<{ message: { content: string }; finish_reason: string }>
+  error: Record<string, unknown>
+}
+
 describe('request policies', () => {
   let gateway: TestGateway
   beforeAll(async () => {
@@ -25,7 +30,7 @@ describe('request policies', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
-    }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as Record<string, any> }))
+    }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as Answer }))
 
   it('sets fields: max_tokens is capped before the provider sees it', async () => {
     const { status, body } = await chat({ model: 'demo', max_tokens: 100 })
