@@ -35,8 +35,8 @@ describe('request policies', () => {
   it('sets fields: max_tokens is capped before the provider sees it', async () => {
     const { status, body } = await chat({ model: 'demo', max_tokens: 100 })
     expect(status).toBe(200)
-    expect(body.choices[0].message.content).toBe('one two three ')
-    expect(body.choices[0].finish_reason).toBe('length')
+    expect(body.choices[0]?.message.content).toBe('one two three ')
+    expect(body.choices[0]?.finish_reason).toBe('length')
   })
 
   it('denies with the rule status, message and code in OpenAI error shape', async () => {
