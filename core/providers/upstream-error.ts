@@ -71,6 +71,20 @@ export function classifyStatus(status: number, code: string | null, message: str
   return 'bad_request'
 }
 
+/**
+ * Undici failures: refused connections, resets and timeouts, before the
+ * response or while its body streams in. Client aborts, and errors already
+ * classified, pass through.
+ */
+export function toTransportError(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted || error instanceof UpstreamError) return error
+  const { code, message } = error as { code?: string; message?: string }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new UpstreamError({ errorClass: 'timeout', message: message ?? 'timed out' })
+  }
+  return new UpstreamError({ errorClass: 'connection', message: code ?? message ?? 'connection failed' })
+}
+
 /** What the client sees when the last attempt failed with this error. */
 export function toClientError(error: UpstreamError, provider: string): GatewayError {
   const retryAfter: Record<string, string> =

@@ -100,7 +100,11 @@ describe('bad input', () => {
 
   it("names 'messages' when they are missing", async () => {
     const error = expectRefusal(await post('/v1/chat/completions', JSON.stringify({ model: 'demo' })), 400)
-    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' })
+    expect(error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'missing_required_parameter',
+    })
   })
 
   it("names 'messages[0].role' for a role OpenAI does not know", async () => {

@@ -52,10 +52,17 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
             deployments: { 'gpt-4o': 'prod-gpt4o' },
             keys: [{ value: env('TEST_AZURE_KEY') }],
           },
+          impatient: {
+            type: 'openai',
+            baseUrl: ${JSON.stringify(upstream.baseUrl)},
+            keys: [{ value: env('TEST_OPENAI_KEY') }],
+            timeoutMs: 300,
+          },
         },
         routes: {
           chat: { targets: ['openai/gpt-4o-mini'] },
           resilient: { strategy: 'fallback', targets: ['openai/overloaded-model', 'openai/gpt-4o-mini'] },
+          'crash-then-ok': { strategy: 'fallback', targets: ['openai/crash-model', 'openai/gpt-4o-mini'] },
           embed: { targets: ['openai/text-embedding-3-small'] },
           'azure-chat': { targets: ['azure/gpt-4o'] },
           'azure-embed': { targets: ['azure/text-embedding-3-large'] },
@@ -148,7 +155,11 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
 
     it('sends no usage chunk when include_usage is not set', async () => {
       const chunks = await collect(
-        await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+        await client.chat.completions.create({
+          model: 'chat',
+          messages: [{ role: 'user', content: 'hi' }],
+          stream: true,
+        }),
       )
       expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(DEFAULT_TEXT)
       expect(chunks.every((chunk) => chunk.choices.length === 1 && chunk.usage === undefined)).toBe(true)
@@ -252,9 +263,9 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
       })
       const completion = await runner.finalChatCompletion()
       const calls = completion.choices[0]?.message.tool_calls ?? []
-      expect(
-        calls.map((call) => (call.type === 'function' ? JSON.parse(call.function.arguments) : undefined)),
-      ).toEqual([WEATHER_ARGS, TIME_ARGS])
+      expect(calls.map((call) => (call.type === 'function' ? JSON.parse(call.function.arguments) : undefined))).toEqual(
+        [WEATHER_ARGS, TIME_ARGS],
+      )
     })
   })
 
@@ -367,7 +378,9 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
         retryAfter: '7',
         error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' },
       })
-      const error = await rejection(client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }))
+      const error = await rejection(
+        client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+      )
 
       expect(error).toBeInstanceOf(OpenAI.RateLimitError)
       expect(error.status).toBe(429)
@@ -388,7 +401,9 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
           code: 'invalid_value',
         },
       })
-      const error = await rejection(client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }))
+      const error = await rejection(
+        client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+      )
 
       expect(error).toBeInstanceOf(OpenAI.BadRequestError)
       expect(error.status).toBe(400)
@@ -424,6 +439,64 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
       expect(gateway.logs.some((line) => line.includes('stream failed after it started'))).toBe(true)
     })
 
+    it('ends the stream with an upstream error frame when the upstream connection drops mid-stream', async () => {
+      upstream.when('gpt-4o-mini', { text: 'cut short by a crash', pieceSize: 2, streamDropAfter: 4 })
+      const stream = await client.chat.completions.create({
+        model: 'chat',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      })
+      const received: string[] = []
+      const error = await rejection(
+        (async () => {
+          for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '')
+        })(),
+      )
+
+      expect(received.join('')).toBe('cut sh')
+      expect(error.code).toBe('upstream_unreachable')
+      expect(error.type).toBe('upstream_error')
+      expect(gateway.logs.some((line) => line.includes('unexpected error'))).toBe(false)
+    })
+
+    it('falls back when the upstream connection drops before the first chunk', async () => {
+      upstream.when('crash-model', { streamDropAfter: 0 })
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: 'crash-then-ok', messages: [{ role: 'user', content: 'hi' }], stream: true })
+        .withResponse()
+      const chunks = await collect(stream)
+      expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(DEFAULT_TEXT)
+      expect(response.headers.get('x-gateway-attempts')).toBe('2')
+    })
+
+    it('answers 504 when the upstream sends no headers within the timeout', async () => {
+      upstream.when('gpt-4o-mini', { delayMs: 5_000 })
+      const error = await rejection(
+        client.chat.completions.create({ model: 'impatient/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      )
+      expect(error.status).toBe(504)
+      expect(error.code).toBe('upstream_timeout')
+      await expect(withTimeout(lastUpstreamRequest().settled, 5_000)).resolves.toBe('aborted')
+    })
+
+    it('ends a stream with a timeout error frame when the upstream stalls mid-stream', async () => {
+      upstream.when('gpt-4o-mini', { text: 'stalls after a bit', pieceSize: 2, chunkDelayMs: 2_000 })
+      const stream = await client.chat.completions.create({
+        model: 'impatient/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      })
+      const error = await rejection(
+        (async () => {
+          for await (const _chunk of stream) {
+            // drain until the error frame
+          }
+        })(),
+      )
+      expect(error.code).toBe('upstream_timeout')
+      await expect(withTimeout(lastUpstreamRequest().settled, 5_000)).resolves.toBe('aborted')
+    })
+
     it('cancels the upstream request when the client aborts a slow stream', async () => {
       upstream.when('gpt-4o-mini', { text: 'slow '.repeat(200), pieceSize: 5, chunkDelayMs: 50 })
       const controller = new AbortController()
@@ -442,7 +515,10 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
       await expect.poll(() => gateway.logs.some((line) => line.includes('"status":499'))).toBe(true)
       // The gateway still serves afterwards.
       upstream.reset()
-      const completion = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })
+      const completion = await client.chat.completions.create({
+        model: 'chat',
+        messages: [{ role: 'user', content: 'hi' }],
+      })
       expect(completion.choices[0]?.message.content).toBe(DEFAULT_TEXT)
     })
 

@@ -42,6 +42,8 @@ export interface Behaviour {
   chunkDelayMs?: number
   /** In a stream: after this many content frames, send an `{"error": ...}` frame and end the stream. */
   streamErrorAfter?: number
+  /** In a stream: after this many frames, drop the connection without a word (a crashed upstream). */
+  streamDropAfter?: number
   /** Embedding length when the request sets no `dimensions` (default 8). */
   dimensions?: number
 }
@@ -126,7 +128,8 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     }
     if (typeof request.body !== 'object' || request.body === null) {
       sendError(res, 400, {
-        message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+        message:
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
         type: 'invalid_request_error',
       })
       return
@@ -135,7 +138,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     if (behaviour.delayMs) await sleep(behaviour.delayMs, res)
     if (res.destroyed) return
     if (behaviour.status && behaviour.status >= 400) {
-      const headers = behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}
+      const headers: Record<string, string> = behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}
       sendError(res, behaviour.status, behaviour.error ?? { message: `HTTP ${behaviour.status}` }, headers)
       return
     }
@@ -202,7 +205,8 @@ function record(req: IncomingMessage, res: ServerResponse, raw: string): Recorde
 }
 
 function operationOf(request: RecordedRequest): 'chat' | 'embeddings' | undefined {
-  const operation = request.deployment === undefined ? request.path.replace(/^\/v1/, '') : AZURE_PATH.exec(request.path)?.[2]
+  const operation =
+    request.deployment === undefined ? request.path.replace(/^\/v1/, '') : AZURE_PATH.exec(request.path)?.[2]
   if (operation === '/chat/completions' || operation === 'chat/completions') return 'chat'
   if (operation === '/embeddings' || operation === 'embeddings') return 'embeddings'
   return undefined
@@ -313,7 +317,9 @@ async function streamChat(res: ServerResponse, body: ChatBody, behaviour: Behavi
   }
 
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
-  const frames = deltas.map((delta) => chunk(delta))
+  // The status line goes out at once, as OpenAI's does; the first chunk may take a while.
+  res.flushHeaders()
+  const frames: object[] = deltas.map((delta) => chunk(delta))
   frames.push(chunk({}, toolCalls.length > 0 ? 'tool_calls' : 'stop'))
   if (includeUsage) {
     const answered = text ?? toolCalls.map((call) => JSON.stringify(call.arguments)).join('')
@@ -325,6 +331,10 @@ async function streamChat(res: ServerResponse, body: ChatBody, behaviour: Behavi
       const error = behaviour.error ?? { message: 'The server had an error while processing your request.' }
       await writeFrame(res, JSON.stringify(errorBody(error)))
       res.end()
+      return
+    }
+    if (behaviour.streamDropAfter !== undefined && i === behaviour.streamDropAfter) {
+      res.destroy()
       return
     }
     if (i > 0 && behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs, res)
@@ -354,7 +364,8 @@ async function writeFrame(res: ServerResponse, data: string): Promise<void> {
   const cut = Math.floor(bytes.length / 2) + 1
   res.write(bytes.subarray(0, cut))
   await new Promise((resolve) => setImmediate(resolve))
-  if (!res.destroyed) res.write(bytes.subarray(cut))
+  // Resolves once the bytes are handed to the socket, so a drop right after cannot lose them.
+  if (!res.destroyed) await new Promise((resolve) => res.write(bytes.subarray(cut), resolve))
 }
 
 // --- Embeddings ---------------------------------------------------------------------------------------------------
@@ -369,7 +380,9 @@ interface EmbeddingsBody {
 function embeddingsResponse(body: EmbeddingsBody, behaviour: Behaviour) {
   const inputs = typeof body.input === 'string' || typeof body.input[0] === 'number' ? [body.input] : body.input
   const dimensions = body.dimensions ?? behaviour.dimensions ?? DEFAULT_DIMENSIONS
-  const texts = (inputs as Array<string | number[]>).map((input) => (typeof input === 'string' ? input : input.join(' ')))
+  const texts = (inputs as Array<string | number[]>).map((input) =>
+    typeof input === 'string' ? input : input.join(' '),
+  )
   const tokens = texts.reduce((sum, text) => sum + Math.max(1, Math.ceil(text.length / 4)), 0)
   return {
     object: 'list',
@@ -403,7 +416,12 @@ function toBase64(values: readonly number[]): string {
 
 function errorBody(error: OpenAIErrorInit) {
   return {
-    error: { message: error.message, type: error.type ?? 'server_error', param: error.param ?? null, code: error.code ?? null },
+    error: {
+      message: error.message,
+      type: error.type ?? 'server_error',
+      param: error.param ?? null,
+      code: error.code ?? null,
+    },
   }
 }
 

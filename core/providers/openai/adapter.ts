@@ -8,7 +8,7 @@ import type { ChatCompletion, ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { KeyPool } from '../../routing/key-pool.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
-import { classifyStatus, UpstreamError } from '../upstream-error.js'
+import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import type { OpenAIFamilyPreset } from './presets.js'
 import { sseChunks } from './sse-chunks.js'
@@ -51,7 +51,7 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
     const response = await this.#post('/chat/completions', { ...request, model: attempt.model }, attempt)
-    if (request.stream) return { stream: true, chunks: sseChunks(response.body) }
+    if (request.stream) return { stream: true, chunks: sseChunks(response.body, attempt.signal) }
     return { stream: false, completion: (await readJson(response)) as ChatCompletion }
   }
 
@@ -124,16 +124,6 @@ async function readJson(response: Dispatcher.ResponseData): Promise<unknown> {
     if ((error as Error).name === 'AbortError') throw error
     throw new UpstreamError({ errorClass: 'server_error', message: 'the upstream answer is not valid JSON' })
   }
-}
-
-/** Undici failures before a response: timeouts, refused connections, resets. Client aborts pass through. */
-export function toTransportError(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return error
-  const { code, message } = error as { code?: string; message?: string }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new UpstreamError({ errorClass: 'timeout', message: message ?? 'timed out' })
-  }
-  return new UpstreamError({ errorClass: 'connection', message: code ?? message ?? 'connection failed' })
 }
 
 async function readUpstreamError(response: Dispatcher.ResponseData): Promise<UpstreamError> {

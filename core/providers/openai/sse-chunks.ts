@@ -1,14 +1,14 @@
 /**
  * Reads an OpenAI-style SSE body (`data: <json>` frames, `data: [DONE]` at the
  * end) and yields the parsed chunks one by one as they arrive. A mid-stream
- * `{"error": ...}` frame becomes an UpstreamError.
+ * `{"error": ...}` frame, a dropped connection or a stall becomes an UpstreamError.
  */
 import type { Readable } from 'node:stream'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import type { ChatChunk } from '../../canonical/chat.js'
-import { classifyStatus, UpstreamError } from '../upstream-error.js'
+import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
 
-export async function* sseChunks(body: Readable): AsyncGenerator<ChatChunk> {
+export async function* sseChunks(body: Readable, signal: AbortSignal): AsyncGenerator<ChatChunk> {
   const pending: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (event) => pending.push(event) })
   const decoder = new TextDecoder()
@@ -21,6 +21,9 @@ export async function* sseChunks(body: Readable): AsyncGenerator<ChatChunk> {
         yield parseFrame(event.data)
       }
     }
+  } catch (error) {
+    // A reset or a stall mid-stream is the upstream's failure: classified, it can fall back or become an error frame.
+    throw toTransportError(error, signal)
   } finally {
     // Reached on [DONE], on a consumer's early return and on errors: release the socket.
     if (!body.destroyed) body.destroy()
