@@ -8,7 +8,6 @@ export type ErrorType =
   | 'authentication_error'
   | 'permission_error'
   | 'not_found_error'
-  | 'request_too_large'
   | 'rate_limit_error'
   | 'upstream_error'
   | 'timeout_error'

@@ -85,7 +85,7 @@ function toClientError(error: unknown, req: Request, logger: Logger): GatewayErr
     case 'entity.too.large':
       return new GatewayError({
         status: 413,
-        type: 'request_too_large',
+        type: 'invalid_request_error',
         code: 'request_too_large',
         message: `The request body is larger than this gateway accepts (${(error as { limit?: number }).limit} bytes).`,
       })

@@ -17,7 +17,12 @@ export class SecretScrubber {
    */
   add(secrets: Iterable<string>): void {
     const before = this.#secrets.size
-    for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH) this.#secrets.add(secret)
+    for (const secret of secrets) {
+      if (secret.length < MIN_SECRET_LENGTH) continue
+      this.#secrets.add(secret)
+      // Log lines are JSON: a secret with quotes or backslashes appears there escaped.
+      this.#secrets.add(JSON.stringify(secret).slice(1, -1))
+    }
     if (this.#secrets.size === before) return
     const longestFirst = [...this.#secrets].sort((a, b) => b.length - a.length)
     this.#pattern = new RegExp(longestFirst.map(escapeRegExp).join('|'), 'g')

@@ -72,17 +72,29 @@ export function classifyStatus(status: number, code: string | null, message: str
 }
 
 /**
- * Undici failures: refused connections, resets and timeouts, before the
- * response or while its body streams in. Client aborts, and errors already
- * classified, pass through.
+ * Undici failures: refused connections, resets and timeouts. `phase` tells
+ * whether the connection never worked (`connect`) or broke while the answer
+ * was arriving (`body`), which the client is told apart. Client aborts, and
+ * errors already classified, pass through.
  */
-export function toTransportError(error: unknown, signal: AbortSignal): unknown {
+export function toTransportError(error: unknown, signal: AbortSignal, phase: 'connect' | 'body' = 'connect'): unknown {
   if (signal.aborted || error instanceof UpstreamError) return error
   const { code, message } = error as { code?: string; message?: string }
+  const detail = code ?? message ?? 'connection failed'
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new UpstreamError({ errorClass: 'timeout', message: message ?? 'timed out' })
   }
-  return new UpstreamError({ errorClass: 'connection', message: code ?? message ?? 'connection failed' })
+  return phase === 'connect'
+    ? new UpstreamError({
+        errorClass: 'connection',
+        code: 'upstream_unreachable',
+        message: `is unreachable (${detail})`,
+      })
+    : new UpstreamError({
+        errorClass: 'connection',
+        code: 'upstream_connection_lost',
+        message: `dropped the connection while answering (${detail})`,
+      })
 }
 
 /** What the client sees when the last attempt failed with this error. */
@@ -142,8 +154,8 @@ export function toClientError(error: UpstreamError, provider: string): GatewayEr
       return new GatewayError({
         status: 502,
         type: 'upstream_error',
-        code: 'upstream_unreachable',
-        message: `${from} is unreachable: ${error.message}`,
+        code: error.code ?? 'upstream_unreachable',
+        message: `${from} ${error.message}`,
       })
     case 'server_error':
       return new GatewayError({

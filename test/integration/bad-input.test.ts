@@ -111,6 +111,9 @@ describe('bad input', () => {
     const body = JSON.stringify({ model: 'demo', messages: [{ role: 'wizard', content: 'hi' }] })
     const error = expectRefusal(await post('/v1/chat/completions', body), 400)
     expect(error).toMatchObject({ type: 'invalid_request_error', param: 'messages[0].role', code: 'invalid_value' })
+    expect(error.message).toBe(
+      "Invalid value for 'messages[0].role': must be one of 'system', 'developer', 'user', 'assistant', 'tool', 'function'.",
+    )
   })
 
   it('names the field for other invalid values', async () => {

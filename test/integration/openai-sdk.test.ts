@@ -454,9 +454,38 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
       )
 
       expect(received.join('')).toBe('cut sh')
-      expect(error.code).toBe('upstream_unreachable')
+      expect(error.code).toBe('upstream_connection_lost')
       expect(error.type).toBe('upstream_error')
       expect(gateway.logs.some((line) => line.includes('unexpected error'))).toBe(false)
+    })
+
+    it('reports a stream the upstream ended early without [DONE] as an error, not as a complete answer', async () => {
+      upstream.when('gpt-4o-mini', { text: 'truncated answer', pieceSize: 3, streamEndAfter: 3 })
+      const stream = await client.chat.completions.create({
+        model: 'chat',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      })
+      const received: string[] = []
+      const error = await rejection(
+        (async () => {
+          for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '')
+        })(),
+      )
+      expect(received.join('')).toBe('trunca')
+      expect(error.type).toBe('upstream_error')
+      expect(String(error.message)).toContain('ended before the answer was complete')
+    })
+
+    it('accepts a complete stream whose server leaves out [DONE]', async () => {
+      upstream.when('gpt-4o-mini', { text: 'all here', omitDone: true })
+      const stream = await client.chat.completions.create({
+        model: 'chat',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      })
+      const chunks = await collect(stream)
+      expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('all here')
     })
 
     it('falls back when the upstream connection drops before the first chunk', async () => {

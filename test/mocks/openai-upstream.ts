@@ -44,6 +44,10 @@ export interface Behaviour {
   streamErrorAfter?: number
   /** In a stream: after this many frames, drop the connection without a word (a crashed upstream). */
   streamDropAfter?: number
+  /** In a stream: after this many frames, end the response cleanly but early, with no `[DONE]` (a truncating proxy). */
+  streamEndAfter?: number
+  /** In a stream: send every frame but leave out the final `data: [DONE]` (some compatible servers do). */
+  omitDone?: boolean
   /** Embedding length when the request sets no `dimensions` (default 8). */
   dimensions?: number
 }
@@ -337,11 +341,15 @@ async function streamChat(res: ServerResponse, body: ChatBody, behaviour: Behavi
       res.destroy()
       return
     }
+    if (behaviour.streamEndAfter !== undefined && i === behaviour.streamEndAfter) {
+      res.end()
+      return
+    }
     if (i > 0 && behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs, res)
     if (res.destroyed) return
     await writeFrame(res, JSON.stringify(frame))
   }
-  await writeFrame(res, '[DONE]')
+  if (!behaviour.omitDone) await writeFrame(res, '[DONE]')
   res.end()
 }
 

@@ -52,7 +52,7 @@ export class OpenAIAdapter implements ProviderAdapter {
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
     const response = await this.#post('/chat/completions', { ...request, model: attempt.model }, attempt)
     if (request.stream) return { stream: true, chunks: sseChunks(response.body, attempt.signal) }
-    return { stream: false, completion: (await readJson(response)) as ChatCompletion }
+    return { stream: false, completion: (await readJson(response, attempt.signal)) as ChatCompletion }
   }
 
   async embeddings(request: EmbeddingsRequest, attempt: AttemptContext): Promise<EmbeddingsResponse> {
@@ -64,7 +64,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       })
     }
     const response = await this.#post('/embeddings', { ...request, model: attempt.model }, attempt)
-    return (await readJson(response)) as EmbeddingsResponse
+    return (await readJson(response, attempt.signal)) as EmbeddingsResponse
   }
 
   /** Path for an operation: appended to the base URL, or under the Azure deployment. */
@@ -117,22 +117,33 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 }
 
-async function readJson(response: Dispatcher.ResponseData): Promise<unknown> {
+/** A reset or stall while the body arrives is a transport failure; a body that is not JSON is the upstream's. */
+async function readJson(response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
+  let text: string
   try {
-    return await response.body.json()
+    text = await response.body.text()
   } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error
+    throw toTransportError(error, signal, 'body')
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
     throw new UpstreamError({ errorClass: 'server_error', message: 'the upstream answer is not valid JSON' })
   }
 }
 
 async function readUpstreamError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
   let text = ''
-  for await (const chunk of response.body) {
-    if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
+  try {
+    for await (const chunk of response.body) {
+      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
+    }
+  } catch {
+    // The connection broke while the error arrived: classify by status with what was read.
   }
   let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
   let code: string | null = null
+  let type: string | null = null
   let param: string | null = null
   try {
     const parsed = JSON.parse(text) as {
@@ -141,13 +152,14 @@ async function readUpstreamError(response: Dispatcher.ResponseData): Promise<Ups
     if (typeof parsed.error === 'string') message = parsed.error
     else if (parsed.error) {
       message = parsed.error.message ?? message
-      code = parsed.error.code ?? parsed.error.type ?? null
+      code = parsed.error.code ?? null
+      type = parsed.error.type ?? null
       param = parsed.error.param ?? null
     }
   } catch {
     // Not JSON (a proxy's HTML page, say): keep the text.
   }
-  const errorClass = classifyStatus(response.statusCode, code, message)
+  const errorClass = classifyStatus(response.statusCode, code ?? type, message)
   return new UpstreamError({
     errorClass,
     status: response.statusCode,

@@ -1,7 +1,8 @@
 /**
  * Reads an OpenAI-style SSE body (`data: <json>` frames, `data: [DONE]` at the
  * end) and yields the parsed chunks one by one as they arrive. A mid-stream
- * `{"error": ...}` frame, a dropped connection or a stall becomes an UpstreamError.
+ * `{"error": ...}` frame, a dropped connection, a stall, or a body that ends
+ * before the answer did becomes an UpstreamError.
  */
 import type { Readable } from 'node:stream'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
@@ -12,21 +13,31 @@ export async function* sseChunks(body: Readable, signal: AbortSignal): AsyncGene
   const pending: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (event) => pending.push(event) })
   const decoder = new TextDecoder()
+  let finished = false
   try {
     for await (const bytes of body) {
       parser.feed(decoder.decode(bytes as Buffer, { stream: true }))
       while (pending.length > 0) {
         const event = pending.shift() as EventSourceMessage
         if (event.data === '[DONE]') return
-        yield parseFrame(event.data)
+        const chunk = parseFrame(event.data)
+        finished ||= chunk.choices?.some((choice) => choice.finish_reason) ?? false
+        yield chunk
       }
     }
   } catch (error) {
     // A reset or a stall mid-stream is the upstream's failure: classified, it can fall back or become an error frame.
-    throw toTransportError(error, signal)
+    throw toTransportError(error, signal, 'body')
   } finally {
     // Reached on [DONE], on a consumer's early return and on errors: release the socket.
     if (!body.destroyed) body.destroy()
+  }
+  // No [DONE]: some servers omit it, which is fine once the answer said it finished; otherwise it was cut short.
+  if (!finished) {
+    throw new UpstreamError({
+      errorClass: 'server_error',
+      message: 'the upstream stream ended before the answer was complete',
+    })
   }
 }
 

@@ -59,7 +59,7 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
       route,
       runtime.routes,
       async (provider, model) => {
-        const result = await provider.chat({ ...request, stream: false }, { ...attempt, model })
+        const result = await provider.chat(request, { ...attempt, model })
         if (result.stream)
           throw new Error(`provider '${provider.name}' streamed an answer that was not asked to stream`)
         return result.completion

@@ -10,8 +10,10 @@ import type { ChatRequest } from '../../../canonical/chat.js'
 import type { EmbeddingsRequest } from '../../../canonical/embeddings.js'
 import { badRequest } from '../../../errors.js'
 
+const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function']
+
 const Message = Type.Object({
-  role: Type.Union(['system', 'developer', 'user', 'assistant', 'tool', 'function'].map((r) => Type.Literal(r))),
+  role: Type.Unsafe<string>({ type: 'string', enum: ROLES }),
   content: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Object({ type: Type.String() })), Type.Null()])),
   tool_calls: Type.Optional(
     Type.Array(
@@ -76,9 +78,11 @@ function check<T>(validate: ValidateFunction, body: unknown): T {
   const error = (validate.errors as ErrorObject[])[0] as ErrorObject
   const missing = error.keyword === 'required' ? String(error.params.missingProperty) : undefined
   const param = toParam(error.instancePath, missing)
-  const message = missing
-    ? `Missing required parameter: '${param}'.`
-    : `Invalid value for '${param}': ${error.message ?? 'is not valid'}.`
+  const problem =
+    error.keyword === 'enum'
+      ? `must be one of ${(error.params.allowedValues as string[]).map((v) => `'${v}'`).join(', ')}`
+      : (error.message ?? 'is not valid')
+  const message = missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${problem}.`
   throw badRequest(message, param, missing ? 'missing_required_parameter' : 'invalid_value')
 }
 
