@@ -9,9 +9,8 @@ import type { DestinationStream, Logger } from 'pino'
 import type { LogLevel } from './config/schema.js'
 import { createApp } from './http/app.js'
 import { createLogger } from './obs/logger.js'
-import { SecretScrubber } from './obs/secret-scrubber.js'
-import { UpstreamPools } from './providers/upstream-pools.js'
 import { RuntimeHolder } from './runtime/holder.js'
+import { ProcessState } from './runtime/process-state.js'
 import { Reloader, type ReloadOutcome, type ReloadTrigger } from './runtime/reload.js'
 
 export interface GatewayOptions {
@@ -45,9 +44,9 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
-  const scrubber = new SecretScrubber()
+  const state = new ProcessState()
   const logger = createLogger({
-    scrubber,
+    scrubber: state.scrubber,
     destination: options.logDestination,
     level: options.logLevel,
     pretty: options.logPretty ?? process.env.LOG_PRETTY === '1',
@@ -55,12 +54,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const holder = new RuntimeHolder((runtime, error) => {
     if (error) logger.error({ err: error, version: runtime.version }, 'closing a retired config failed')
   })
-  const pools = new UpstreamPools()
   const reloader = new Reloader({
     holder,
-    pools,
+    process: state,
     logger,
-    scrubber,
     configPath: options.configPath,
     cwd: options.cwd,
     env: options.env,
@@ -73,7 +70,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   })
   const runtime = await reloader.start()
 
-  const app = createApp({ holder, reloader, logger, scrub: (text) => scrubber.scrub(text) })
+  const app = createApp({ holder, reloader, logger, scrub: (text) => state.scrubber.scrub(text) })
   const server = createServer({ keepAliveTimeout: 65_000 }, app)
   const host = options.host ?? runtime.checked.config.server?.host ?? '127.0.0.1'
   const port = options.port ?? runtime.checked.config.server?.port ?? 8787
@@ -107,7 +104,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await holder.closeAll()
       server.closeAllConnections()
       await closed
-      await pools.close()
+      await state.close()
     },
   }
 }

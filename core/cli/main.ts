@@ -7,6 +7,8 @@ import { redactedConfig } from '../config/redact.js'
 import { checkConfig } from '../config/validate.js'
 import { startGateway } from '../gateway.js'
 import { formatCheckReport, runCheck } from './check.js'
+import { newKeyInstructions } from './keys.js'
+import { fetchUsage, formatUsage } from './usage.js'
 
 const program = new Command('gateway').description('Declarative, config-as-code LLM gateway').showHelpAfterError()
 
@@ -81,6 +83,38 @@ program
       if (!(error instanceof ConfigError || error instanceof ConfigLoadError)) throw error
       process.stderr.write(`${error.message}\n`)
       process.exitCode = error instanceof ConfigError ? 1 : 2
+    }
+  })
+
+const keys = program.command('keys').description('virtual keys')
+keys
+  .command('new')
+  .description('create a virtual key: prints the key once, and the line to paste into `keys`')
+  .requiredOption('-n, --name <name>', 'a name for the key (shown in logs and usage)')
+  .option('-t, --team <team>', 'the team the key belongs to')
+  .action((opts: { name: string; team?: string }) => {
+    process.stdout.write(`${newKeyInstructions(opts)}\n`)
+  })
+
+program
+  .command('usage')
+  .description("a running gateway's spend and remaining budget per org, team and key (GET /admin/usage)")
+  .option('-u, --url <url>', 'the gateway', 'http://127.0.0.1:8787')
+  .option('--token <token>', 'admin token (default: GATEWAY_ADMIN_TOKEN)')
+  .option('--json', 'print the raw JSON')
+  .action(async (opts: { url: string; token?: string; json?: boolean }) => {
+    const token = opts.token ?? process.env.GATEWAY_ADMIN_TOKEN
+    if (!token) {
+      process.stderr.write('an admin token is needed: --token or GATEWAY_ADMIN_TOKEN\n')
+      process.exitCode = 2
+      return
+    }
+    try {
+      const report = await fetchUsage(opts.url, token)
+      process.stdout.write(`${opts.json ? JSON.stringify(report, null, 2) : formatUsage(report)}\n`)
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\n`)
+      process.exitCode = 1
     }
   })
 

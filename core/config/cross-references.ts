@@ -6,13 +6,8 @@
  */
 import { OPENAI_FAMILY_PRESETS } from '../providers/openai/presets.js'
 import { parseTargetRef } from '../routing/target-ref.js'
+import { asArray, asRecord, type Loose } from './loose.js'
 import { type ConfigProblem, didYouMean, pointer } from './problems.js'
-
-type Loose = Record<string, unknown>
-
-const asRecord = (value: unknown): Loose =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : {}
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 
 export function checkCrossReferences(config: unknown): ConfigProblem[] {
   const root = asRecord(config)
@@ -135,7 +130,7 @@ function checkRouteCycles(routes: Loose, providers: Loose): ConfigProblem[] {
   return problems
 }
 
-function checkUniqueNames(entries: unknown[], base: string, what: string): ConfigProblem[] {
+export function checkUniqueNames(entries: unknown[], base: string, what: string): ConfigProblem[] {
   const firstAt = new Map<string, number>()
   const problems: ConfigProblem[] = []
   entries.forEach((entry, i) => {

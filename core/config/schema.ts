@@ -191,6 +191,88 @@ const PluginInstanceShape = Type.Object(
 )
 const PluginEntry = Type.Union([PluginUseSchema, PluginInstanceShape])
 
+const Budget = Type.Object(
+  {
+    usd: Type.Number({ exclusiveMinimum: 0, description: 'Spend allowed per period, in US dollars.' }),
+    period: stringEnum(['day', 'week', 'month', 'total'] as const),
+    window: Type.Optional(
+      stringEnum(
+        ['calendar', 'rolling'] as const,
+        'calendar (default): UTC day, ISO week from Monday, calendar month; rolling: the last 24 h / 7 d / 30 d.',
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const Limits = Type.Object(
+  {
+    rpm: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests per minute.' })),
+    tpm: Type.Optional(Type.Integer({ minimum: 1, description: 'Tokens (prompt + completion) per minute.' })),
+    concurrent: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests in flight at once.' })),
+  },
+  { additionalProperties: false },
+)
+
+/** What every level of the hierarchy (org, team, key) may set. */
+const grantFields = {
+  budget: Type.Optional(Budget),
+  limits: Type.Optional(Limits),
+  models: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), {
+      description: 'Routes or "provider/model" names this level may use; "provider/*" and "*" match many.',
+    }),
+  ),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
+  disabled: Type.Optional(Type.Boolean()),
+  expiresAt: Type.Optional(Type.String({ minLength: 1, description: 'ISO 8601 date-time; refused from then on.' })),
+}
+
+const Org = Type.Object({ ...grantFields }, { additionalProperties: false })
+const Team = Type.Object({ org: Type.Optional(Name), ...grantFields }, { additionalProperties: false })
+const VirtualKey = Type.Object(
+  {
+    name: Name,
+    hash: Type.String({
+      pattern: '^sha256:[0-9a-f]{64}$',
+      description: "The key's SHA-256, as `gateway keys new` prints it. The key itself never goes in the config.",
+    }),
+    team: Type.Optional(Name),
+    ...grantFields,
+  },
+  { additionalProperties: false },
+)
+
+const ModelPriceOverride = Type.Object(
+  {
+    input: Type.Number({ minimum: 0, description: 'USD per million input tokens.' }),
+    output: Type.Number({ minimum: 0, description: 'USD per million output tokens.' }),
+    cachedInput: Type.Optional(Type.Number({ minimum: 0 })),
+    cacheWrite: Type.Optional(Type.Number({ minimum: 0 })),
+    reasoning: Type.Optional(Type.Number({ minimum: 0 })),
+    maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+const Store = Type.Union([
+  Type.Object({ kind: Type.Literal('memory') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('redis'),
+      url: Secret,
+      prefix: Type.Optional(Type.String({ minLength: 1, default: 'gw:' })),
+      onUnavailable: Type.Optional(
+        stringEnum(
+          ['fail-closed', 'fail-open'] as const,
+          'fail-closed (default): refuse governed requests while Redis is unreachable; fail-open: serve them unmetered.',
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+])
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const GatewayConfigSchema = Type.Object(
@@ -222,6 +304,39 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          mode: stringEnum(
+            ['none', 'keys'] as const,
+            'none: anyone may call (local development); keys: every data-plane request needs a virtual key.',
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    store: Type.Optional(Store),
+    orgs: Type.Optional(Type.Record(Name, Org, { additionalProperties: false })),
+    teams: Type.Optional(Type.Record(Name, Team, { additionalProperties: false })),
+    keys: Type.Optional(Type.Array(VirtualKey)),
+    pricing: Type.Optional(
+      Type.Object(
+        {
+          overrides: Type.Optional(
+            Type.Record(Type.String({ minLength: 1 }), ModelPriceOverride, {
+              description: 'Prices by "provider/model" or bare model name; they win over the built-in table.',
+            }),
+          ),
+          defaultMaxOutputTokens: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: 'Output tokens reserved when neither the request nor the table says.',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     providers: Type.Record(Name, Provider, { minProperties: 1, additionalProperties: false }),
     routes: Type.Optional(Type.Record(Name, Route, { additionalProperties: false })),
     policies: Type.Optional(Type.Array(Policy)),
@@ -240,6 +355,13 @@ export type RouteTargetConfig = Static<typeof RouteTarget>
 export type PolicyConfig = Static<typeof Policy>
 export type PluginUse = Static<typeof PluginUseSchema>
 export type LogLevel = (typeof LOG_LEVELS)[number]
+export type BudgetConfig = Static<typeof Budget>
+export type LimitsConfig = Static<typeof Limits>
+export type OrgConfig = Static<typeof Org>
+export type TeamConfig = Static<typeof Team>
+export type VirtualKeyConfig = Static<typeof VirtualKey>
+export type StoreConfig = Static<typeof Store>
+export type ModelPriceOverrideConfig = Static<typeof ModelPriceOverride>
 
 /** Pure JSON of a schema (TypeBox adds symbol keys that editors don't need). */
 export function toJsonSchema(schema: TSchema): object {

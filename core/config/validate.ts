@@ -10,6 +10,7 @@ import { type CompiledPolicy, compilePolicies } from '../policy/compile.js'
 import { OPENAI_FAMILY_PRESETS } from '../providers/openai/presets.js'
 import { checkCrossReferences } from './cross-references.js'
 import type { UserConfig } from './define.js'
+import { checkGovernanceReferences } from './governance-references.js'
 import { type ConfigProblem, pointer } from './problems.js'
 import { type Resolved, resolveEnv } from './resolve-env.js'
 import { checkShape } from './shape.js'
@@ -38,7 +39,7 @@ export interface CheckOptions {
 
 export async function checkConfig(raw: unknown, options: CheckOptions): Promise<CheckResult> {
   const shapeProblems = checkShape(raw)
-  const problems = [...shapeProblems, ...checkCrossReferences(raw)]
+  const problems = [...shapeProblems, ...checkCrossReferences(raw), ...checkGovernanceReferences(raw)]
   const env = resolveEnv(raw as UserConfig, options.env ?? process.env)
   problems.push(...withoutFollowOns(env.problems, problems))
   const config = env.value

@@ -5,6 +5,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import { GatewayError } from '../errors.js'
+import { StoreUnavailableError } from '../governance/store/store.js'
+import { usageReport } from '../governance/usage-report.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Reloader } from '../runtime/reload.js'
 
@@ -52,6 +54,26 @@ export function reloadNow(reloader: Reloader) {
     const outcome = await reloader.reload('admin')
     if (outcome.ok) res.json({ status: 'reloaded', configVersion: outcome.version, changes: outcome.diff })
     else res.status(422).json({ status: 'rejected', error: { message: outcome.error, problems: outcome.problems } })
+  }
+}
+
+export function usage(holder: RuntimeHolder) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const lease = holder.acquire()
+    try {
+      const { governor } = lease.runtime
+      res.json(await usageReport(governor.registry.levels(), governor.store))
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error
+      throw new GatewayError({
+        status: 503,
+        type: 'api_error',
+        code: 'governance_unavailable',
+        message: 'The usage store is unreachable.',
+      })
+    } finally {
+      lease.release()
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import { badRequest, GatewayError, isGatewayError } from '../errors.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Reloader } from '../runtime/reload.js'
-import { health, ready, reloadNow, requireAdmin } from './admin.js'
+import { health, ready, reloadNow, requireAdmin, usage } from './admin.js'
 import { requestId } from './request-id.js'
 import { chatCompletions } from './surfaces/openai/chat.js'
 import { embeddings } from './surfaces/openai/embeddings.js'
@@ -34,6 +34,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/health', health)
   app.get('/ready', ready(holder))
   app.post('/admin/reload', requireAdmin(holder), reloadNow(deps.reloader))
+  app.get('/admin/usage', requireAdmin(holder), usage(holder))
 
   const json = jsonBody(holder)
   const openai = express.Router()

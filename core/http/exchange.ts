@@ -1,26 +1,37 @@
 /**
  * One data-plane request from start to end: it leases the current runtime,
  * ties an AbortSignal to the client connection, builds the context plugins
- * and policies see, and when the response is done writes the request's log
- * line and runs the plugins' onComplete hooks.
+ * and policies see, and when the response is done settles its cost, writes
+ * the request's log line and runs the plugins' onComplete hooks.
  */
 import type { Request, Response } from 'express'
 import type { Logger } from 'pino'
 import type { Usage } from '../canonical/chat.js'
 import { GatewayError, isGatewayError } from '../errors.js'
+import type { Admission, PricedTarget } from '../governance/governor.js'
+import { ANONYMOUS, type Principal } from '../governance/principal.js'
+import { countTextTokens } from '../governance/tokens.js'
 import type { CompletionRecord, RequestContext } from '../plugins/types.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Runtime } from '../runtime/runtime.js'
 
 export interface Exchange {
   readonly runtime: Runtime
+  /** The authenticated caller (anonymous when auth is off and no key was sent). */
+  principal: Principal
   readonly ctx: RequestContext
   readonly record: CompletionRecord
   /** Removes known secrets from text bound for the client. */
   readonly scrub: (text: string) => string
   /** Marks which target served the request; also sets the `x-gateway-*` response headers. */
   served(info: { route: string | null; provider: string; model: string; attempts: number }): void
+  /** Holds the request's budget reservation and limits until the exchange settles them at its end. */
+  admitted(admission: Admission): void
   usage(usage: Usage | null | undefined): void
+  /** Text streamed to the client, counted for billing when the upstream reports no usage. */
+  streamed(text: string): void
+  /** The cost of the answer as it stands (nanodollars); sets `x-gateway-cost-usd` while headers can still be sent. */
+  priceAnswer(): number
   /** Records a failure; the caller renders it in its surface's format. */
   failed(error: GatewayError): void
 }
@@ -33,16 +44,18 @@ export function openExchange(
   res: Response,
   { holder, logger, scrub }: SurfaceDeps,
   endpoint: RequestContext['endpoint'],
-  body: RequestContext['body'],
 ): Exchange {
   const lease = holder.acquire()
+  const { runtime } = lease
   const started = performance.now()
   const abort = new AbortController()
   const ctx: RequestContext = {
     requestId: req.id,
     endpoint,
-    body,
+    // Replaced by the validated body once the caller is authenticated.
+    body: req.body,
     headers: req.headers,
+    caller: { key: null, team: null, org: null, metadata: {} },
     tags: {},
     logger: logger.child({ requestId: req.id }),
     signal: abort.signal,
@@ -50,16 +63,30 @@ export function openExchange(
   const record: CompletionRecord = {
     requestId: req.id,
     endpoint,
-    stream: (body as { stream?: unknown }).stream === true,
+    stream: false,
     status: 0,
+    key: null,
+    team: null,
     route: null,
     provider: null,
     model: null,
     attempts: 0,
     durationMs: 0,
     usage: null,
+    costUsd: null,
     error: null,
     tags: ctx.tags,
+  }
+  let admission: Admission | undefined
+  let target: PricedTarget | null = null
+  let streamedText = ''
+
+  /** The upstream's usage, or, for a stream it never reported, the prompt plus what was streamed. */
+  const billableUsage = (): Usage | null => {
+    if (record.usage || !target || !admission) return record.usage
+    const completion = countTextTokens(streamedText)
+    const prompt = admission.promptTokens
+    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
   }
 
   res.on('close', () => {
@@ -67,19 +94,26 @@ export function openExchange(
     if (!complete) abort.abort(new Error('client closed the connection'))
     record.status = complete ? record.status || res.statusCode : CLIENT_CLOSED
     record.durationMs = Math.round(performance.now() - started)
+    const usage = billableUsage()
+    if (admission) {
+      record.costUsd = admission.costOf(usage, target) / 1e9
+      void admission.settle(usage, target)
+    }
     const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
     const { tags, requestId: _id, ...fields } = record
     ctx.logger[level]({ ...fields, tags: Object.keys(tags).length > 0 ? tags : undefined }, 'request')
-    void lease.runtime.plugins.runComplete(record, ctx).finally(() => lease.release())
+    void runtime.plugins.runComplete(record, ctx).finally(() => lease.release())
   })
 
   return {
-    runtime: lease.runtime,
+    runtime,
+    principal: ANONYMOUS,
     ctx,
     record,
     scrub,
     served({ route, provider, model, attempts }) {
       Object.assign(record, { route, provider, model, attempts })
+      target = { provider, providerType: runtime.routes.provider(provider).type, model }
       if (!res.headersSent) {
         res.setHeader('x-gateway-route', route ?? `${provider}/${model}`)
         res.setHeader('x-gateway-provider', provider)
@@ -87,8 +121,19 @@ export function openExchange(
         res.setHeader('x-gateway-attempts', String(attempts))
       }
     },
+    admitted(held) {
+      admission = held
+    },
     usage(usage) {
       if (usage) record.usage = usage
+    },
+    streamed(text) {
+      streamedText += text
+    },
+    priceAnswer() {
+      const cost = admission ? admission.costOf(billableUsage(), target) : 0
+      if (!res.headersSent) res.setHeader('x-gateway-cost-usd', (cost / 1e9).toFixed(9))
+      return cost
     },
     failed(error) {
       record.status = error.status
@@ -119,7 +164,20 @@ export function exchangeHandler<Body extends RequestContext['body']>(
   return async (req: Request, res: Response): Promise<void> => {
     let exchange: Exchange | undefined
     try {
-      exchange = openExchange(req, res, deps, endpoint, parse(req.body))
+      exchange = openExchange(req, res, deps, endpoint)
+      const { ctx, record, runtime } = exchange
+      // Who is calling comes before what they sent: an unauthenticated caller learns nothing about the API.
+      const principal = runtime.governor.authenticate(ctx.headers)
+      Object.assign(ctx.caller, {
+        key: principal.key,
+        team: principal.team,
+        org: principal.org,
+        metadata: principal.metadata,
+      })
+      Object.assign(record, { key: principal.key, team: principal.team })
+      exchange.principal = principal
+      ctx.body = parse(ctx.body)
+      record.stream = (ctx.body as { stream?: unknown }).stream === true
       await serve(exchange, res)
     } catch (error) {
       if (exchange?.ctx.signal.aborted) return

@@ -9,11 +9,20 @@ export interface RequestContext {
   body: ChatRequest | EmbeddingsRequest
   /** Incoming headers, lower-cased. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The authenticated caller: key, team and org names (null when anonymous) and their merged metadata. */
+  readonly caller: Caller
   /** Free-form labels for logs, set by policies and plugins. */
   readonly tags: Record<string, string>
   readonly logger: Logger
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal
+}
+
+export interface Caller {
+  key: string | null
+  team: string | null
+  org: string | null
+  metadata: Readonly<Record<string, string>>
 }
 
 /** The summary of a finished request, handed to `onComplete` after the answer is sent. */
@@ -22,12 +31,17 @@ export interface CompletionRecord {
   endpoint: 'chat' | 'embeddings'
   stream: boolean
   status: number
+  /** The caller's key and team names (never the key itself). */
+  key: string | null
+  team: string | null
   route: string | null
   provider: string | null
   model: string | null
   attempts: number
   durationMs: number
   usage: Usage | null
+  /** What the request cost, from the provider's usage and the price table. */
+  costUsd: number | null
   error: { type: string; message: string } | null
   tags: Record<string, string>
 }

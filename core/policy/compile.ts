@@ -30,7 +30,7 @@ export function compilePolicies(policies: readonly PolicyConfig[]): {
       problems.push({
         path: `/policies/${i}/when`,
         message: `JSONata does not compile: ${message}${position === undefined ? '' : ` (at character ${position})`}`,
-        hint: 'try the expression at https://try.jsonata.org with a sample { body, headers, time } input',
+        hint: 'try the expression at https://try.jsonata.org with a sample { body, caller, headers, time } input',
       })
       return
     }

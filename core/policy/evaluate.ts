@@ -23,6 +23,7 @@ export function policyInput(ctx: RequestContext, now: Date): Record<string, unkn
   return {
     body: ctx.body,
     endpoint: ctx.endpoint,
+    caller: ctx.caller,
     headers,
     time: { iso: now.toISOString(), hour: now.getUTCHours(), weekday: now.getUTCDay() },
   }

@@ -69,6 +69,17 @@ export class RouteTable {
     )
   }
 
+  /** Every target the route could ever use, whatever the strategy picks: for worst-case reservations. */
+  targetsOf(route: CompiledRoute, seen = new Set<string>()): Array<{ provider: string; model: string }> {
+    return route.targets.flatMap((target) => {
+      if (target.kind === 'model') return [{ provider: target.provider, model: target.model }]
+      const nested = this.#routes.get(target.route)
+      if (!nested || seen.has(target.route)) return []
+      seen.add(target.route)
+      return this.targetsOf(nested, seen)
+    })
+  }
+
   /** Route names first, then each provider's declared models as "provider/model". */
   modelNames(): string[] {
     const direct = [...this.#providers.values()].flatMap((p) => p.models.map((m) => `${p.name}/${m}`))

@@ -4,25 +4,43 @@
  */
 import type { Logger } from 'pino'
 import type { CheckedConfig } from '../config/validate.js'
+import { Governor } from '../governance/governor.js'
+import { PriceTable } from '../governance/pricing.js'
+import { KeyRegistry } from '../governance/principal.js'
 import { PluginChain } from '../plugins/chain.js'
 import { createProvider } from '../providers/create.js'
 import type { ProviderAdapter } from '../providers/provider.js'
-import type { UpstreamPools } from '../providers/upstream-pools.js'
 import { RouteTable } from '../routing/route-table.js'
+import type { ProcessState } from './process-state.js'
 import type { Runtime } from './runtime.js'
 
 export interface CompileDeps {
-  pools: UpstreamPools
+  process: ProcessState
   logger: Logger
   version: number
 }
 
+/** Output tokens reserved when neither the request nor the price table gives a maximum. */
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096
+
 export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps): Promise<Runtime> {
   const { config } = checked
   const providers = new Map<string, ProviderAdapter>(
-    Object.entries(config.providers).map(([name, provider]) => [name, createProvider(name, provider, deps.pools)]),
+    Object.entries(config.providers).map(([name, provider]) => [
+      name,
+      createProvider(name, provider, deps.process.pools),
+    ]),
   )
   const routes = new RouteTable(config.routes ?? {}, providers)
+  const governor = new Governor({
+    registry: new KeyRegistry(config),
+    authMode: config.auth?.mode ?? 'none',
+    store: deps.process.storeFor(config.store, deps.logger),
+    prices: new PriceTable(config.pricing?.overrides ?? {}),
+    failOpen: config.store?.kind === 'redis' && config.store.onUnavailable === 'fail-open',
+    defaultMaxOutputTokens: config.pricing?.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    logger: deps.logger,
+  })
   const plugins = await PluginChain.create(checked.plugins, (plugin) => ({
     logger: deps.logger.child({ plugin: plugin.definition.name }),
     env: (name: string) => process.env[name],
@@ -34,6 +52,7 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     loadedAt: new Date(),
     checked,
     routes,
+    governor,
     policies: checked.policies,
     plugins,
     adminToken: config.admin?.token,

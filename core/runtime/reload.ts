@@ -11,11 +11,10 @@ import { loadConfigFile } from '../config/load.js'
 import { localImports } from '../config/local-imports.js'
 import { ConfigError, ConfigLoadError, type ConfigProblem } from '../config/problems.js'
 import { type CheckedConfig, checkConfig } from '../config/validate.js'
-import type { SecretScrubber } from '../obs/secret-scrubber.js'
-import type { UpstreamPools } from '../providers/upstream-pools.js'
 import { compileRuntime } from './compile.js'
 import { type ConfigDiff, diffConfigs, isEmptyDiff, summarizeDiff } from './diff.js'
 import type { RuntimeHolder } from './holder.js'
+import type { ProcessState } from './process-state.js'
 import type { Runtime } from './runtime.js'
 
 export type ReloadTrigger = 'start' | 'file' | 'signal' | 'admin'
@@ -26,9 +25,8 @@ export type ReloadOutcome =
 
 export interface ReloaderOptions {
   holder: RuntimeHolder
-  pools: UpstreamPools
+  process: ProcessState
   logger: Logger
-  scrubber: SecretScrubber
   configPath?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
@@ -107,8 +105,12 @@ export class Reloader {
     try {
       const checked = await this.#check()
       const previous = holder.current
-      this.#options.scrubber.add(checked.secrets)
-      const runtime = await compileRuntime(checked, { pools: this.#options.pools, logger, version: ++this.#version })
+      this.#options.process.scrubber.add(checked.secrets)
+      const runtime = await compileRuntime(checked, {
+        process: this.#options.process,
+        logger,
+        version: ++this.#version,
+      })
       holder.swap(runtime)
       const diff = previous ? diffConfigs(previous.checked.source, checked.source) : null
       outcome = { ok: true, version: runtime.version, diff }

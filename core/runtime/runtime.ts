@@ -1,4 +1,5 @@
 import type { CheckedConfig } from '../config/validate.js'
+import type { Governor } from '../governance/governor.js'
 import type { PluginChain } from '../plugins/chain.js'
 import type { CompiledPolicy } from '../policy/compile.js'
 import type { RouteTable } from '../routing/route-table.js'
@@ -13,6 +14,7 @@ export interface Runtime {
   readonly loadedAt: Date
   readonly checked: CheckedConfig
   readonly routes: RouteTable
+  readonly governor: Governor
   readonly policies: readonly CompiledPolicy[]
   readonly plugins: PluginChain
   readonly adminToken: string | undefined

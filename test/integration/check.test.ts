@@ -23,7 +23,7 @@ const OPENAI = `openai: { type: 'openai', keys: [{ value: 'sk-test' }] }`
 
 const NAME_HINT = 'names use letters, digits, ".", "_" and "-", and start with a letter or digit'
 const CYCLE_HINT = 'a route may target another route only if that never leads back to itself'
-const JSONATA_HINT = 'try the expression at https://try.jsonata.org with a sample { body, headers, time } input'
+const JSONATA_HINT = 'try the expression at https://try.jsonata.org with a sample { body, caller, headers, time } input'
 const KNOWN_TYPES_HINT = `known types: ${PROVIDER_TYPES.join(', ')}`
 const envHint = (name: string) => `set ${name}, or write env.optional('${name}') if the config works without it`
 
@@ -317,7 +317,7 @@ describe('gateway check: top level and server', () => {
         {
           path: '/telemetry',
           message: "unknown property 'telemetry'",
-          hint: 'allowed here: $schema, server, admin, log, providers, routes, policies, plugins',
+          hint: 'allowed here: $schema, server, admin, log, auth, store, orgs, teams, keys, pricing, providers, routes, policies, plugins',
         },
       ],
     },

@@ -44,6 +44,8 @@ export interface RateCheck {
 
 export type ConsumeResult = { ok: true } | { ok: false; failed: string; limit: number; retryAfterMs: number }
 
+export type AcquireResult = { ok: true } | { ok: false; failed: string; limit: number }
+
 export interface SpendReport {
   id: string
   spentNanos: number
@@ -60,7 +62,7 @@ export interface GovernanceStore {
   /** Corrects windows after the fact (e.g. real tokens minus the estimate); `amount` may be negative. Never refuses. */
   adjust(checks: readonly RateCheck[], now: number): Promise<void>
   /** Takes one concurrency slot at every level, or none if any is full; returns the id that was full. */
-  acquire(slots: ReadonlyArray<{ id: string; limit: number }>): Promise<{ ok: true } | { ok: false; failed: string; limit: number }>
+  acquire(slots: ReadonlyArray<{ id: string; limit: number }>): Promise<AcquireResult>
   release(ids: readonly string[]): Promise<void>
   /** Current period's spend and in-flight reservations per level. */
   spend(checks: readonly BudgetCheck[], now: number): Promise<SpendReport[]>

@@ -6,12 +6,13 @@
  */
 import type { Response } from 'express'
 import type { ChatChunk, ChatRequest } from '../../../canonical/chat.js'
-import { applyRequestPolicies } from '../../../policy/evaluate.js'
 import { toClientError, UpstreamError } from '../../../providers/upstream-error.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
+import { prepareRequest } from '../../pipeline.js'
 import { SseWriter } from '../../sse.js'
 import { openAIErrorBody, sendOpenAIError } from './errors.js'
+import { chunkText, forClient, withUsageRequested } from './stream-usage.js'
 import { parseChatRequest } from './validate-request.js'
 
 export function chatCompletions(deps: SurfaceDeps) {
@@ -26,15 +27,13 @@ export function chatCompletions(deps: SurfaceDeps) {
 
 async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   const { runtime, ctx } = exchange
-  await applyRequestPolicies(runtime.policies, ctx)
-  const direct = await runtime.plugins.runRequest(ctx)
+  const { route, direct } = await prepareRequest(exchange)
   if (direct) {
     res.setHeader('x-gateway-answered-by', 'plugin')
     res.json(direct.respond)
     return
   }
   const request = ctx.body as ChatRequest
-  const route = runtime.routes.resolve(request.model)
   const attempt = { signal: ctx.signal, requestId: ctx.requestId }
   const observer = {
     onAttemptFailed: ({
@@ -69,17 +68,19 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
     const completion = await runtime.plugins.runResponse(ctx, served.result)
     exchange.usage(completion.usage)
+    exchange.priceAnswer()
     res.json(completion)
     return
   }
 
   // Stream: an attempt counts as served once its first chunk has arrived, so
   // failures before any byte reaches the client can still fall back.
+  const upstreamRequest = withUsageRequested(request)
   const served = await executeRoute(
     route,
     runtime.routes,
     async (provider, model) => {
-      const result = await provider.chat(request, { ...attempt, model })
+      const result = await provider.chat(upstreamRequest, { ...attempt, model })
       if (!result.stream) throw new Error(`provider '${provider.name}' answered a stream request without streaming`)
       const chunks = result.chunks[Symbol.asyncIterator]()
       try {
@@ -102,16 +103,17 @@ async function relayStream(
   provider: string,
 ): Promise<void> {
   const { runtime, ctx } = exchange
+  const clientWantsUsage = (ctx.body as ChatRequest).stream_options?.include_usage === true
   const sse = new SseWriter(res)
   sse.open()
   let next = first
   try {
     while (!next.done) {
-      const chunk = runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, next.value) : next.value
-      if (chunk) {
-        if (chunk.usage) exchange.usage(chunk.usage)
-        await sse.send(JSON.stringify(chunk))
-      }
+      if (next.value.usage) exchange.usage(next.value.usage)
+      exchange.streamed(chunkText(next.value))
+      const visible = forClient(next.value, clientWantsUsage)
+      const chunk = visible && runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, visible) : visible
+      if (chunk) await sse.send(JSON.stringify(chunk))
       if (ctx.signal.aborted) return
       next = await chunks.next()
     }

@@ -1,9 +1,9 @@
 /** `POST /v1/embeddings`, through the same policies, plugins and routing as chat. */
 import type { Response } from 'express'
 import type { EmbeddingsRequest } from '../../../canonical/embeddings.js'
-import { applyRequestPolicies } from '../../../policy/evaluate.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
+import { prepareRequest } from '../../pipeline.js'
 import { sendOpenAIError } from './errors.js'
 import { parseEmbeddingsRequest } from './validate-request.js'
 
@@ -15,15 +15,14 @@ export function embeddings(deps: SurfaceDeps) {
 
 async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void> {
   const { runtime, ctx } = exchange
-  await applyRequestPolicies(runtime.policies, ctx)
-  await runtime.plugins.runRequest(ctx)
+  const { route } = await prepareRequest(exchange)
   const request = ctx.body as EmbeddingsRequest
-  const route = runtime.routes.resolve(request.model)
   const served = await executeRoute(route, runtime.routes, (provider, model) =>
     provider.embeddings(request, { model, signal: ctx.signal, requestId: ctx.requestId }),
   )
   exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
   const { usage } = served.result
   exchange.usage({ prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens })
+  exchange.priceAnswer()
   res.json(served.result)
 }

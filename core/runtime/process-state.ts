@@ -1,0 +1,41 @@
+/**
+ * What belongs to the process rather than to one compiled config: upstream
+ * keep-alive pools, the secret scrubber and the governance store. A reload
+ * swaps the runtime; these stay, so counters, spend and warm connections
+ * survive it.
+ */
+import type { Logger } from 'pino'
+import type { Resolved } from '../config/resolve-env.js'
+import type { StoreConfig } from '../config/schema.js'
+import { MemoryStore } from '../governance/store/memory-store.js'
+import { RedisStore } from '../governance/store/redis-store.js'
+import type { GovernanceStore } from '../governance/store/store.js'
+import { SecretScrubber } from '../obs/secret-scrubber.js'
+import { UpstreamPools } from '../providers/upstream-pools.js'
+
+export class ProcessState {
+  readonly pools = new UpstreamPools()
+  readonly scrubber = new SecretScrubber()
+  #store: { fingerprint: string; store: GovernanceStore } | undefined
+
+  /**
+   * The governance store, created from the first config that asks for one.
+   * Counters cannot move between stores mid-flight, so a later change of
+   * `store` takes effect at the next restart; it is reported, not applied.
+   */
+  storeFor(config: Resolved<StoreConfig> | undefined, logger: Logger): GovernanceStore {
+    const fingerprint = JSON.stringify(config ?? { kind: 'memory' })
+    if (!this.#store) {
+      const store =
+        config?.kind === 'redis' ? new RedisStore({ url: config.url, prefix: config.prefix }) : new MemoryStore()
+      this.#store = { fingerprint, store }
+    } else if (this.#store.fingerprint !== fingerprint) {
+      logger.warn('the `store` setting changed; it takes effect at the next restart')
+    }
+    return this.#store.store
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pools.close(), this.#store?.store.close()])
+  }
+}
