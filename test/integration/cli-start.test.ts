@@ -1,51 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startCli } from '../helpers/cli-process.js'
 import { makeConfigDir, tsConfig } from '../helpers/gateway.js'
-
-const repo = fileURLToPath(new URL('../..', import.meta.url))
-
-/** Runs `gateway start` as a real process and collects its JSON log lines. */
-function startCli(args: string[]): {
-  child: ChildProcess
-  lines: Array<Record<string, unknown>>
-  next: (msg: string) => Promise<Record<string, unknown>>
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/cli/main.ts', 'start', ...args], {
-    cwd: repo,
-    env: { ...process.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const lines: Array<Record<string, unknown>> = []
-  const waiters: Array<{ msg: string; from: number; resolve: (line: Record<string, unknown>) => void }> = []
-  let buffered = ''
-  child.stdout?.on('data', (data: Buffer) => {
-    buffered += data.toString()
-    const complete = buffered.split('\n')
-    buffered = complete.pop() ?? ''
-    for (const text of complete.filter(Boolean)) {
-      lines.push(JSON.parse(text) as Record<string, unknown>)
-      for (const waiter of [...waiters]) {
-        const found = lines.slice(waiter.from).find((line) => line.msg === waiter.msg)
-        if (found) {
-          waiters.splice(waiters.indexOf(waiter), 1)
-          waiter.resolve(found)
-        }
-      }
-    }
-  })
-  const next = (msg: string) => {
-    const from = lines.length
-    return new Promise<Record<string, unknown>>((resolve, reject) => {
-      waiters.push({ msg, from, resolve })
-      setTimeout(() => reject(new Error(`no '${msg}' log line within 15 s`)), 15_000).unref()
-    })
-  }
-  return { child, lines, next }
-}
 
 describe('gateway start (CLI process)', () => {
   let child: ChildProcess | undefined

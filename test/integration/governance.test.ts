@@ -17,6 +17,7 @@ const KEYS = {
   dave: 'gw-test-dave-0123456789',
   slow: 'gw-test-slow-0123456789',
   rationed: 'gw-test-rationed-0123456789',
+  wordy: 'gw-test-wordy-0123456789',
   old: 'gw-test-old-0123456789',
   off: 'gw-test-off-0123456789',
 }
@@ -43,6 +44,7 @@ const config = tsConfig(`{
     { name: 'dave', hash: '${hashKey(KEYS.dave)}', team: 'web' },
     { name: 'slow', hash: '${hashKey(KEYS.slow)}', team: 'web', limits: { concurrent: 2 } },
     { name: 'rationed', hash: '${hashKey(KEYS.rationed)}', team: 'web', budget: { usd: 3, period: 'total' } },
+    { name: 'wordy', hash: '${hashKey(KEYS.wordy)}', team: 'web', limits: { tpm: 15 } },
     { name: 'old', hash: '${hashKey(KEYS.old)}', expiresAt: '2020-01-01T00:00:00Z' },
     { name: 'off', hash: '${hashKey(KEYS.off)}', disabled: true },
   ],
@@ -123,6 +125,16 @@ describe('governance (memory store)', () => {
       expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60)
       // A sibling key of the same team is not affected.
       expect((await chat(KEYS.dave)).status).toBe(200)
+    })
+
+    it('counts tokens per minute: the prompt estimate at admission, corrected to the real usage after', async () => {
+      // Admission takes the tokenizer's 8 prompt tokens; the mock then reports 6 in all (4 prompt + 2 completion),
+      // so the window holds 6, then 12, and a third request (12 + 8 > 15) is refused.
+      expect((await chat(KEYS.wordy)).status).toBe(200)
+      expect((await chat(KEYS.wordy)).status).toBe(200)
+      const refused = await chat(KEYS.wordy)
+      expect(refused.status).toBe(429)
+      expect(refused.body.error?.message).toBe("Rate limit reached: Key 'wordy' allows 15 tokens per minute.")
     })
 
     it('caps concurrent requests and frees the slot when a request ends', async () => {

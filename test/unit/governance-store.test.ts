@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import net from 'node:net'
-import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryStore } from '../../core/governance/store/memory-store.js'
 import { EXPIRY_MARGIN_MS } from '../../core/governance/store/periods.js'
@@ -13,27 +12,11 @@ import {
   type RateCheck,
   StoreUnavailableError,
 } from '../../core/governance/store/store.js'
+import { adminClient, deleteKeys, REDIS_URL, redisForTests, requireRedis, scanKeys } from '../helpers/redis.js'
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** Every key this run writes lives under it, and goes when the run ends. */
 const RUN_PREFIX = `gw-test:${randomUUID()}:`
-const redisReachable = await pingRedis(REDIS_URL)
-/** On CI a missing Redis fails the Redis tests; elsewhere they are skipped, loudly. */
-const redisRequired = process.env.CI === 'true'
-const runRedisTests = redisReachable || redisRequired
-
-if (!redisReachable && !redisRequired) {
-  console.warn(
-    `\n!!! Redis is ABSENT at ${REDIS_URL}: the RedisStore tests are SKIPPED.\n` +
-      '!!! Start Redis (or set REDIS_URL) to run them; with CI=true they fail instead.\n',
-  )
-}
-
-function requireRedis(): void {
-  beforeAll(() => {
-    if (!redisReachable) throw new Error(`Redis is not reachable at ${REDIS_URL}, and CI=true requires it`)
-  })
-}
+const { reachable: redisReachable, run: runRedisTests } = await redisForTests('the RedisStore tests')
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -595,49 +578,6 @@ describe('RedisStore without Redis', () => {
     }
   })
 })
-
-async function pingRedis(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return (await client.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
-
-function adminClient(): Redis {
-  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-}
-
-async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== '0')
-  return keys
-}
-
-async function deleteKeys(pattern: string): Promise<void> {
-  const admin = adminClient()
-  try {
-    const keys = await scanKeys(admin, pattern)
-    for (let i = 0; i < keys.length; i += 500) await admin.del(...keys.slice(i, i + 500))
-  } finally {
-    admin.disconnect()
-  }
-}
 
 /** A port nothing listens on: bound by us a moment ago, then let go. */
 async function closedPort(): Promise<number> {
