@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import net from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { MemoryStore } from '../../core/governance/store/memory-store.js'
 import { EXPIRY_MARGIN_MS } from '../../core/governance/store/periods.js'
 import { RedisStore } from '../../core/governance/store/redis-store.js'
