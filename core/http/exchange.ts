@@ -30,8 +30,13 @@ export interface Exchange {
   usage(usage: Usage | null | undefined): void
   /** Text streamed to the client, counted for billing when the upstream reports no usage. */
   streamed(text: string): void
-  /** The cost of the answer as it stands (nanodollars); sets `x-gateway-cost-usd` while headers can still be sent. */
-  priceAnswer(): number
+  /**
+   * Books the answer's real cost and frees what the request held, before its
+   * last bytes go out: a client that sends its next request on receipt must
+   * find the budget already settled. Sets `x-gateway-cost-usd` while headers
+   * can still be sent. Idempotent; the exchange's end settles whatever was not.
+   */
+  settle(): Promise<void>
   /** Records a failure; the caller renders it in its surface's format. */
   failed(error: GatewayError): void
 }
@@ -89,16 +94,20 @@ export function openExchange(
     return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
   }
 
+  const settle = async (): Promise<void> => {
+    if (!admission) return
+    const usage = billableUsage()
+    record.costUsd = admission.costOf(usage, target) / 1e9
+    if (!res.headersSent) res.setHeader('x-gateway-cost-usd', record.costUsd.toFixed(9))
+    await admission.settle(usage, target)
+  }
+
   res.on('close', () => {
     const complete = res.writableFinished
     if (!complete) abort.abort(new Error('client closed the connection'))
     record.status = complete ? record.status || res.statusCode : CLIENT_CLOSED
     record.durationMs = Math.round(performance.now() - started)
-    const usage = billableUsage()
-    if (admission) {
-      record.costUsd = admission.costOf(usage, target) / 1e9
-      void admission.settle(usage, target)
-    }
+    void settle()
     const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
     const { tags, requestId: _id, ...fields } = record
     ctx.logger[level]({ ...fields, tags: Object.keys(tags).length > 0 ? tags : undefined }, 'request')
@@ -130,11 +139,7 @@ export function openExchange(
     streamed(text) {
       streamedText += text
     },
-    priceAnswer() {
-      const cost = admission ? admission.costOf(billableUsage(), target) : 0
-      if (!res.headersSent) res.setHeader('x-gateway-cost-usd', (cost / 1e9).toFixed(9))
-      return cost
-    },
+    settle,
     failed(error) {
       record.status = error.status
       record.error = { type: error.type, message: error.message }
@@ -183,6 +188,7 @@ export function exchangeHandler<Body extends RequestContext['body']>(
       if (exchange?.ctx.signal.aborted) return
       const clientError = asGatewayError(error, exchange?.ctx.logger ?? deps.logger)
       exchange?.failed(clientError)
+      await exchange?.settle()
       sendError(res, clientError)
     }
   }

@@ -68,7 +68,7 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
     const completion = await runtime.plugins.runResponse(ctx, served.result)
     exchange.usage(completion.usage)
-    exchange.priceAnswer()
+    await exchange.settle()
     res.json(completion)
     return
   }
@@ -117,6 +117,7 @@ async function relayStream(
       if (ctx.signal.aborted) return
       next = await chunks.next()
     }
+    await exchange.settle()
     await sse.send('[DONE]')
   } catch (error) {
     if (ctx.signal.aborted) return

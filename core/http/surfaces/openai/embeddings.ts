@@ -23,6 +23,6 @@ async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void>
   exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
   const { usage } = served.result
   exchange.usage({ prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens })
-  exchange.priceAnswer()
+  await exchange.settle()
   res.json(served.result)
 }
