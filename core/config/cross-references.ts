@@ -4,6 +4,7 @@
  * the schema cannot express. Runs even when the shape has errors, so it reads
  * the config defensively.
  */
+import jsonata from 'jsonata'
 import { OPENAI_FAMILY_PRESETS } from '../providers/openai/presets.js'
 import { parseTargetRef } from '../routing/target-ref.js'
 import { asArray, asRecord, type Loose } from './loose.js'
@@ -37,12 +38,44 @@ function checkProviders(providers: Loose): ConfigProblem[] {
   return problems
 }
 
+/** Every place a route names another route or a provider: its targets and its `onContextLength`. */
 function targetRefsOf(route: unknown): Array<{ ref: string; path: string[] }> {
-  return asArray(asRecord(route).targets).flatMap((target, i) => {
+  const { targets, onContextLength } = asRecord(route)
+  const refs = asArray(targets).flatMap((target, i) => {
     if (typeof target === 'string') return [{ ref: target, path: ['targets', String(i)] }]
     const to = asRecord(target).to
     return typeof to === 'string' ? [{ ref: to, path: ['targets', String(i), 'to'] }] : []
   })
+  return typeof onContextLength === 'string' ? [...refs, { ref: onContextLength, path: ['onContextLength'] }] : refs
+}
+
+/** Conditions: only conditional routes have them, and each must compile. */
+function checkConditions(name: string, route: Loose): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  asArray(route.targets).forEach((target, i) => {
+    const when = asRecord(target).when
+    if (typeof when !== 'string') return
+    const at = pointer('routes', name, 'targets', i, 'when')
+    if (route.strategy !== 'conditional') {
+      problems.push({
+        path: at,
+        message: `only conditional routes use 'when' (this route is '${String(route.strategy ?? 'fallback')}')`,
+        hint: "set strategy: 'conditional', or remove the condition",
+      })
+      return
+    }
+    try {
+      jsonata(when)
+    } catch (error) {
+      const { message, position } = error as { message: string; position?: number }
+      problems.push({
+        path: at,
+        message: `JSONata does not compile: ${message}${position === undefined ? '' : ` (at character ${position})`}`,
+        hint: 'conditions see { body, caller, metadata, headers, time }',
+      })
+    }
+  })
+  return problems
 }
 
 function checkRouteTargets(routes: Loose, providers: Loose): ConfigProblem[] {
@@ -51,6 +84,7 @@ function checkRouteTargets(routes: Loose, providers: Loose): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   for (const [name, route] of Object.entries(routes)) {
     const { strategy, targets } = asRecord(route)
+    problems.push(...checkConditions(name, asRecord(route)))
     if (strategy === 'single' && asArray(targets).length > 1) {
       problems.push({
         path: pointer('routes', name, 'strategy'),

@@ -6,6 +6,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { OPENAI_FAMILY_PRESET_NAMES, type OpenAIFamilyPresetName } from '../providers/openai/presets.js'
+import { ERROR_CLASSES } from '../providers/upstream-error.js'
 
 /** `Type.Unsafe` keeps a precise static type while emitting plain JSON Schema. */
 const stringEnum = <T extends string>(values: readonly T[], description?: string) =>
@@ -125,8 +126,10 @@ const Provider = Type.Unsafe<ProviderVariant>({
   oneOf: providerVariants,
 })
 
-export const ROUTE_STRATEGIES = ['single', 'fallback', 'weighted'] as const
+export const ROUTE_STRATEGIES = ['single', 'fallback', 'weighted', 'conditional', 'least-latency', 'cheapest'] as const
 export type RouteStrategy = (typeof ROUTE_STRATEGIES)[number]
+
+const ErrorClassList = Type.Array(stringEnum(ERROR_CLASSES), { uniqueItems: true })
 
 const TargetRef = Type.String({
   minLength: 1,
@@ -135,18 +138,90 @@ const TargetRef = Type.String({
 const RouteTarget = Type.Union([
   TargetRef,
   Type.Object(
-    { to: TargetRef, weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })) },
+    {
+      to: TargetRef,
+      weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })),
+      when: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'conditional routes: JSONata over { body, caller, headers, metadata }; the first match wins.',
+        }),
+      ),
+    },
     { additionalProperties: false },
   ),
 ])
 
+const Retry = Type.Object(
+  {
+    attempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10, description: 'Tries per target, the first included (default 2).' }),
+    ),
+    initialDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'First backoff (default 200 ms).' })),
+    maxDelayMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Longest wait between tries (default 5 s). A Retry-After beyond it moves on to the next target instead.',
+      }),
+    ),
+    on: Type.Optional(ErrorClassList),
+  },
+  { additionalProperties: false },
+)
+
 const Route = Type.Object(
   {
     strategy: Type.Optional(
-      stringEnum(ROUTE_STRATEGIES, 'single: first target only; fallback: in order; weighted: random by weight.'),
+      stringEnum(
+        ROUTE_STRATEGIES,
+        'single: the first target; fallback: in order; weighted: random by weight; conditional: the first target whose `when` matches; least-latency: the fastest recently (with exploration); cheapest: by price.',
+      ),
     ),
     targets: Type.Array(RouteTarget, { minItems: 1 }),
     description: Type.Optional(Type.String()),
+    retry: Type.Optional(Retry),
+    fallbackOn: Type.Optional(ErrorClassList),
+    onContextLength: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'A route or "provider/model" with a larger context, tried when a prompt is too long.',
+      }),
+    ),
+    timeouts: Type.Optional(
+      Type.Object(
+        {
+          attemptMs: Type.Optional(
+            Type.Integer({ minimum: 1, description: 'Per attempt, until the answer (or first chunk).' }),
+          ),
+          firstTokenMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Streams: until the first chunk.' })),
+          totalMs: Type.Optional(Type.Integer({ minimum: 1, description: 'All attempts together.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    overrides: Type.Optional(
+      Type.Object(
+        {
+          target: Type.Optional(Type.Boolean({ description: 'Honour `x-gateway-target: <one of the targets>`.' })),
+          noFallback: Type.Optional(Type.Boolean({ description: 'Honour `x-gateway-fallback: off`.' })),
+        },
+        { additionalProperties: false, description: 'Per-request overrides a client may ask for; all off by default.' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const Breaker = Type.Object(
+  {
+    failures: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Failures within `windowMs` that open it (default 5).' }),
+    ),
+    windowMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 60 s.' })),
+    cooldownMs: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Open this long, then one probe (default 30 s).' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -337,6 +412,20 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    routing: Type.Optional(
+      Type.Object(
+        {
+          breaker: Type.Optional(Breaker),
+          keyCooldownMs: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: 'How long a key that got 429 without Retry-After rests (default 10 s).',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     providers: Type.Record(Name, Provider, { minProperties: 1, additionalProperties: false }),
     routes: Type.Optional(Type.Record(Name, Route, { additionalProperties: false })),
     policies: Type.Optional(Type.Array(Policy)),
@@ -352,6 +441,8 @@ export type AzureOpenAIProviderConfig = Static<typeof AzureOpenAIProvider>
 export type OpenAIFamilyProviderConfig = Static<typeof OpenAIFamilyProvider> & { type: OpenAIFamilyPresetName }
 export type RouteConfig = Static<typeof Route>
 export type RouteTargetConfig = Static<typeof RouteTarget>
+export type RetryConfig = Static<typeof Retry>
+export type BreakerConfig = Static<typeof Breaker>
 export type PolicyConfig = Static<typeof Policy>
 export type PluginUse = Static<typeof PluginUseSchema>
 export type LogLevel = (typeof LOG_LEVELS)[number]

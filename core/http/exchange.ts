@@ -61,6 +61,7 @@ export function openExchange(
     body: req.body,
     headers: req.headers,
     caller: { key: null, team: null, org: null, metadata: {} },
+    metadata: {},
     tags: {},
     logger: logger.child({ requestId: req.id }),
     signal: abort.signal,
@@ -181,6 +182,7 @@ export function exchangeHandler<Body extends RequestContext['body']>(
       })
       Object.assign(record, { key: principal.key, team: principal.team })
       exchange.principal = principal
+      Object.assign(ctx.metadata, clientMetadata(ctx.headers['x-gateway-metadata']))
       ctx.body = parse(ctx.body)
       record.stream = (ctx.body as { stream?: unknown }).stream === true
       await serve(exchange, res)
@@ -192,6 +194,32 @@ export function exchangeHandler<Body extends RequestContext['body']>(
       sendError(res, clientError)
     }
   }
+}
+
+/** `x-gateway-metadata: {"feature":"search"}`: string values only, so logs and rules can rely on it. */
+function clientMetadata(header: string | string[] | undefined): Record<string, string> {
+  if (typeof header !== 'string') return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(header)
+  } catch {
+    parsed = undefined
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
+    throw new GatewayError({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'invalid_metadata',
+      param: 'x-gateway-metadata',
+      message: 'The x-gateway-metadata header must be a JSON object of string values.',
+    })
+  }
+  return parsed as Record<string, string>
 }
 
 /** Anything that is not a GatewayError is a bug in the gateway: log it whole, tell the client little. */

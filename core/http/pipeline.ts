@@ -4,14 +4,99 @@
  * resolution, governance (limits and the budget reservation), then the
  * plugins' onRequest, which may still answer directly.
  */
+import { GatewayError } from '../errors.js'
 import type { DirectAnswer } from '../plugins/types.js'
 import { applyRequestPolicies } from '../policy/evaluate.js'
+import { requestInput } from '../policy/request-input.js'
+import type { ExecuteOptions } from '../routing/execute.js'
 import type { CompiledRoute } from '../routing/route-table.js'
 import type { Exchange } from './exchange.js'
 
 export interface Prepared {
   route: CompiledRoute
   direct: DirectAnswer | undefined
+}
+
+/** How this request is routed: the runtime's routing state, strategies' inputs, allowed overrides, logging. */
+export function routeOptions(exchange: Exchange, route: CompiledRoute, stream: boolean): ExecuteOptions {
+  const { runtime, ctx } = exchange
+  const { state, breaker } = runtime.routing
+  return {
+    signal: ctx.signal,
+    state,
+    breaker,
+    stream,
+    strategy: {
+      latency: (target) => state.latency.average(target),
+      price: (target) => comparablePrice(runtime, target),
+      conditionInput: () => requestInput(ctx, new Date()),
+      random: Math.random,
+    },
+    override: requestedOverride(exchange, route),
+    observer: {
+      onAttemptFailed: ({ provider, model, error, next, delayMs }) =>
+        ctx.logger.warn(
+          {
+            provider,
+            model,
+            errorClass: error.errorClass,
+            status: error.status,
+            next,
+            delayMs,
+            message: error.message,
+          },
+          'attempt failed',
+        ),
+      onSkipped: ({ provider, model, reason }) => ctx.logger.info({ provider, model, reason }, 'target skipped'),
+    },
+  }
+}
+
+/** Input plus output price per million tokens: enough to rank targets by cost. */
+function comparablePrice(runtime: Exchange['runtime'], target: string): number | undefined {
+  const slash = target.indexOf('/')
+  const provider = target.slice(0, slash)
+  const price = runtime.governor.priceOf({
+    provider,
+    providerType: runtime.routes.provider(provider).type,
+    model: target.slice(slash + 1),
+  })
+  return price ? price.input + price.output : undefined
+}
+
+/**
+ * `x-gateway-target: provider/model` and `x-gateway-fallback: off`, when the
+ * route allows them. A request for an override the route does not allow is
+ * refused rather than silently ignored: the client would misread the answer.
+ */
+function requestedOverride(exchange: Exchange, route: CompiledRoute): ExecuteOptions['override'] {
+  const { headers } = exchange.ctx
+  const target = typeof headers['x-gateway-target'] === 'string' ? headers['x-gateway-target'] : undefined
+  const noFallback = headers['x-gateway-fallback'] === 'off'
+  if (!target && !noFallback) return undefined
+  const allowed = target ? route.overrides.target : route.overrides.noFallback
+  if (!allowed) {
+    throw new GatewayError({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'override_not_allowed',
+      param: target ? 'x-gateway-target' : 'x-gateway-fallback',
+      message: `${route.name ? `Route '${route.name}'` : 'This model'} does not allow the ${target ? 'x-gateway-target' : 'x-gateway-fallback'} override.`,
+    })
+  }
+  if (!target) return { noFallback }
+  const known = exchange.runtime.routes.targetsOf(route)
+  const chosen = known.find(({ provider, model }) => `${provider}/${model}` === target)
+  if (!chosen) {
+    throw new GatewayError({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'unknown_target',
+      param: 'x-gateway-target',
+      message: `'${target}' is not a target of route '${route.name}'; its targets are ${known.map((t) => `${t.provider}/${t.model}`).join(', ')}.`,
+    })
+  }
+  return { target: chosen, noFallback }
 }
 
 export async function prepareRequest(exchange: Exchange): Promise<Prepared> {

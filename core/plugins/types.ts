@@ -11,6 +11,8 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   /** The authenticated caller: key, team and org names (null when anonymous) and their merged metadata. */
   readonly caller: Caller
+  /** What the client says about the request in `x-gateway-metadata` (a JSON object of strings). */
+  readonly metadata: Readonly<Record<string, string>>
   /** Free-form labels for logs, set by policies and plugins. */
   readonly tags: Record<string, string>
   readonly logger: Logger

@@ -6,35 +6,14 @@
 import { GatewayError } from '../errors.js'
 import type { RequestContext } from '../plugins/types.js'
 import type { CompiledPolicy } from './compile.js'
-
-/** Headers a policy may read; credentials are never exposed to rules. */
-const HIDDEN_HEADERS = new Set([
-  'authorization',
-  'x-api-key',
-  'api-key',
-  'x-goog-api-key',
-  'cookie',
-  'proxy-authorization',
-])
-
-export function policyInput(ctx: RequestContext, now: Date): Record<string, unknown> {
-  const headers: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(ctx.headers)) if (!HIDDEN_HEADERS.has(name)) headers[name] = value
-  return {
-    body: ctx.body,
-    endpoint: ctx.endpoint,
-    caller: ctx.caller,
-    headers,
-    time: { iso: now.toISOString(), hour: now.getUTCHours(), weekday: now.getUTCDay() },
-  }
-}
+import { requestInput } from './request-input.js'
 
 export async function applyRequestPolicies(policies: readonly CompiledPolicy[], ctx: RequestContext): Promise<void> {
   if (policies.length === 0) return
   for (const policy of policies) {
     let matched: unknown
     try {
-      matched = await policy.when.evaluate(policyInput(ctx, new Date()))
+      matched = await policy.when.evaluate(requestInput(ctx, new Date()))
     } catch (error) {
       ctx.logger.error({ policy: policy.name, err: error }, 'policy failed to evaluate; refusing the request')
       throw new GatewayError({

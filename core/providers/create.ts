@@ -5,6 +5,7 @@
 
 import type { Resolved } from '../config/resolve-env.js'
 import type { ProviderConfig } from '../config/schema.js'
+import { KeyHealth } from '../routing/key-health.js'
 import { KeyPool } from '../routing/key-pool.js'
 import { MockAdapter } from './mock/adapter.js'
 import { OpenAIAdapter } from './openai/adapter.js'
@@ -15,7 +16,15 @@ import type { UpstreamPools } from './upstream-pools.js'
 /** LLM answers can take minutes before the first byte of a non-streamed reply. */
 const DEFAULT_TIMEOUT_MS = 600_000
 
-export function createProvider(name: string, config: Resolved<ProviderConfig>, pools: UpstreamPools): ProviderAdapter {
+/** What adapters share with the process: warm pools and what routing has learnt about keys. */
+export interface ProviderDeps {
+  pools: UpstreamPools
+  keyHealth: KeyHealth
+  keyCooldownMs: number
+  onKeyRejected: (provider: string, label: string, status: number) => void
+}
+
+export function createProvider(name: string, config: Resolved<ProviderConfig>, deps: ProviderDeps): ProviderAdapter {
   if (config.type === 'mock') return new MockAdapter(name, config)
   const preset: OpenAIFamilyPreset =
     config.type === 'azure-openai' ? AZURE_OPENAI_PRESET : OPENAI_FAMILY_PRESETS[config.type]
@@ -25,11 +34,13 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, p
     (config.keys ?? [])
       .filter((key) => typeof key.value === 'string')
       .map((key, i) => ({
+        id: KeyHealth.idOf(name, key.value),
         value: key.value,
         label: key.name ?? `${name}#${i}`,
         weight: key.weight ?? 1,
         models: key.models,
       })),
+    deps.keyHealth,
   )
   return new OpenAIAdapter(
     {
@@ -38,12 +49,15 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, p
       preset,
       baseUrl,
       keys,
+      health: deps.keyHealth,
+      keyCooldownMs: deps.keyCooldownMs,
+      onKeyRejected: (label, status) => deps.onKeyRejected(name, label, status),
       headers: config.headers ?? {},
       models: config.models ?? [],
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       connections: config.connections,
       ...(config.type === 'azure-openai' && { apiVersion: config.apiVersion, deployments: config.deployments }),
     },
-    pools,
+    deps.pools,
   )
 }

@@ -4,17 +4,21 @@
  */
 import { GatewayError } from '../errors.js'
 
-export type UpstreamErrorClass =
-  | 'rate_limited'
-  | 'overloaded'
-  | 'server_error'
-  | 'auth'
-  | 'bad_request'
-  | 'not_found'
-  | 'context_length_exceeded'
-  | 'content_filter'
-  | 'timeout'
-  | 'connection'
+/** Classes of upstream failure; retry and fallback rules in the config are written in these. */
+export const ERROR_CLASSES = [
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'auth',
+  'bad_request',
+  'not_found',
+  'context_length_exceeded',
+  'content_filter',
+  'timeout',
+  'connection',
+] as const
+
+export type UpstreamErrorClass = (typeof ERROR_CLASSES)[number]
 
 export class UpstreamError extends Error {
   readonly errorClass: UpstreamErrorClass
@@ -23,6 +27,8 @@ export class UpstreamError extends Error {
   readonly retryAfterSeconds: number | undefined
   /** The provider's own error code, e.g. `insufficient_quota`. */
   readonly code: string | null
+  /** Set after a 429/401/403 when the provider has another usable key: a retry need not wait. */
+  anotherKeyReady = false
   /** The request field the provider blamed, e.g. `messages[0].content`: relayed so the client can fix it. */
   readonly param: string | null
 

@@ -1,12 +1,19 @@
 /**
- * Runs one request over a route: tries the candidates in strategy order,
- * moving on when an attempt fails in a way another target may not, and
- * turns the last failure into the error the client sees.
+ * Runs one request over a route: candidates in strategy order, each behind
+ * its circuit breaker; retries on the same target with exponential backoff
+ * and jitter (or at once on another key, or after the upstream's
+ * Retry-After); a per-attempt timeout and a total deadline; fallback to the
+ * next target by error class; and the last failure turned into the error the
+ * client sees.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { GatewayError } from '../errors.js'
 import type { ProviderAdapter } from '../providers/provider.js'
-import { shouldFallBack, toClientError, UpstreamError } from '../providers/upstream-error.js'
-import type { CompiledRoute, RouteTable } from './route-table.js'
-import { candidates } from './strategies.js'
+import { toClientError, UpstreamError } from '../providers/upstream-error.js'
+import type { BreakerSettings } from './circuit-breaker.js'
+import type { CompiledRoute } from './route-table.js'
+import type { RoutingState } from './routing-state.js'
+import { candidates, type ModelTarget, type StrategyContext } from './strategies.js'
 
 export interface Served<T> {
   result: T
@@ -16,31 +23,196 @@ export interface Served<T> {
   attempts: number
 }
 
+export type AttemptOutcome = 'retry' | 'fallback' | 'return'
+
 export interface AttemptObserver {
-  onAttemptFailed?(info: { provider: string; model: string; error: UpstreamError; willFallBack: boolean }): void
+  onAttemptFailed?(info: {
+    provider: string
+    model: string
+    error: UpstreamError
+    next: AttemptOutcome
+    delayMs: number
+  }): void
+  onSkipped?(info: { provider: string; model: string; reason: 'circuit-open' }): void
+  onServed?(info: { provider: string; model: string; attempts: number; ms: number }): void
 }
+
+export interface ExecuteOptions {
+  /** The client's signal: its abort ends everything. */
+  signal: AbortSignal
+  state: RoutingState
+  breaker: BreakerSettings
+  strategy: Omit<StrategyContext, 'table'>
+  /** A stream's attempt ends at its first chunk, so its timeout is the time-to-first-token one. */
+  stream: boolean
+  observer?: AttemptObserver
+  /** Client overrides the route allows: one of its targets, or no fallback. */
+  override?: { target?: ModelTarget; noFallback?: boolean }
+}
+
+export type Attempt<T> = (provider: ProviderAdapter, model: string, signal: AbortSignal) => Promise<T>
+
+/** Failures that say something about the target's health, and so count towards its breaker. */
+const BREAKER_CLASSES = new Set(['rate_limited', 'overloaded', 'server_error', 'timeout', 'connection'])
 
 export async function executeRoute<T>(
   route: CompiledRoute,
-  table: RouteTable,
-  attempt: (provider: ProviderAdapter, model: string) => Promise<T>,
-  observer: AttemptObserver = {},
+  table: Parameters<typeof candidates>[1]['table'],
+  attempt: Attempt<T>,
+  options: ExecuteOptions,
 ): Promise<Served<T>> {
-  const iterator = candidates(route, table)
-  let next = iterator.next()
+  const started = Date.now()
+  const deadline = route.timeouts.totalMs === undefined ? Number.POSITIVE_INFINITY : started + route.timeouts.totalMs
+  const attemptMs = options.stream
+    ? (route.timeouts.firstTokenMs ?? route.timeouts.attemptMs)
+    : route.timeouts.attemptMs
+  const fallbackOn = options.override?.noFallback ? new Set() : route.fallbackOn
+  const targets = options.override?.target
+    ? single(options.override.target)
+    : candidates(route, { ...options.strategy, table })
   let attempts = 0
-  while (!next.done) {
-    const { provider, model } = next.value
-    attempts++
-    try {
-      return { result: await attempt(table.provider(provider), model), provider, model, attempts }
-    } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error
-      next = iterator.next()
-      const willFallBack = shouldFallBack(error) && !next.done
-      observer.onAttemptFailed?.({ provider, model, error, willFallBack })
-      if (!willFallBack) throw Object.assign(toClientError(error, provider), { attempts, provider, model })
+  let skipped = 0
+  let last: { error: UpstreamError; provider: string } | undefined
+
+  for await (const { provider, model } of targets) {
+    const id = `${provider}/${model}`
+    const breaker = options.state.breaker(id, options.breaker)
+    if (!breaker.tryAcquire()) {
+      skipped++
+      options.observer?.onSkipped?.({ provider, model, reason: 'circuit-open' })
+      continue
+    }
+    for (let tryNumber = 1; ; tryNumber++) {
+      attempts++
+      const attemptStarted = Date.now()
+      try {
+        const timeoutMs = Math.min(attemptMs ?? Number.POSITIVE_INFINITY, deadline - attemptStarted)
+        const result = await withTimeout(options.signal, timeoutMs, (signal) =>
+          attempt(table.provider(provider), model, signal),
+        )
+        breaker.success()
+        const ms = Date.now() - attemptStarted
+        options.state.latency.record(id, ms)
+        options.observer?.onServed?.({ provider, model, attempts, ms })
+        return { result, provider, model, attempts }
+      } catch (thrown) {
+        if (!(thrown instanceof UpstreamError) || options.signal.aborted) {
+          breaker.release()
+          throw thrown
+        }
+        const error = thrown
+        if (BREAKER_CLASSES.has(error.errorClass)) breaker.failure()
+        else breaker.release()
+        last = { error, provider }
+
+        const delayMs = retryDelay(route, tryNumber, error, options.strategy.random)
+        if (delayMs !== null && Date.now() + delayMs < deadline && breaker.tryAcquire()) {
+          options.observer?.onAttemptFailed?.({ provider, model, error, next: 'retry', delayMs })
+          await sleep(delayMs, undefined, { signal: options.signal })
+          continue
+        }
+        if (error.errorClass === 'context_length_exceeded' && route.onContextLength) {
+          options.observer?.onAttemptFailed?.({ provider, model, error, next: 'fallback', delayMs: 0 })
+          return withAttempts(await executeRoute(contextRoute(route), table, attempt, options), attempts)
+        }
+        const next: AttemptOutcome = fallbackOn.has(error.errorClass) && Date.now() < deadline ? 'fallback' : 'return'
+        options.observer?.onAttemptFailed?.({ provider, model, error, next, delayMs: 0 })
+        if (next === 'return') throw exhausted(error, provider, attempts)
+        break
+      }
     }
   }
-  throw new Error(`route '${route.name}' has no target to try`)
+  if (last) throw exhausted(last.error, last.provider, attempts)
+  if (skipped > 0) {
+    throw Object.assign(
+      new GatewayError({
+        status: 503,
+        type: 'upstream_error',
+        code: 'circuit_open',
+        message: `Every target of ${route.name ? `route '${route.name}'` : 'this model'} is failing and resting (circuit open); try again shortly.`,
+        headers: { 'retry-after': String(Math.ceil(options.breaker.cooldownMs / 1000)) },
+      }),
+      { attempts },
+    )
+  }
+  throw new GatewayError({
+    status: 404,
+    type: 'not_found_error',
+    code: 'no_target',
+    message: `Route '${route.name}' has no target for this request (no condition matched and there is no default).`,
+  })
+}
+
+/**
+ * How long to wait before trying the same target again, or null not to.
+ * Another key ready: at once. A Retry-After within `maxDelayMs`: that long;
+ * beyond it, not here (another target may answer sooner). Otherwise
+ * exponential backoff with jitter, so clients that failed together do not
+ * retry together.
+ */
+export function retryDelay(
+  route: CompiledRoute,
+  tryNumber: number,
+  error: UpstreamError,
+  random: () => number,
+): number | null {
+  const { retry } = route
+  if (tryNumber >= retry.attempts || !retry.on.has(error.errorClass)) return null
+  if (error.anotherKeyReady) return 0
+  if (error.retryAfterSeconds !== undefined) {
+    const ms = Math.ceil(error.retryAfterSeconds * 1000)
+    return ms <= retry.maxDelayMs ? ms : null
+  }
+  const exponential = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (tryNumber - 1))
+  return Math.round(exponential * (0.5 + random() / 2))
+}
+
+/** Runs an attempt with its own signal: aborted by the client or when `ms` pass; a timeout becomes an UpstreamError. */
+async function withTimeout<T>(client: AbortSignal, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (!Number.isFinite(ms)) return run(client)
+  const controller = new AbortController()
+  // The attempt's signal outlives the attempt when it returns a stream: client aborts must still reach it.
+  client.addEventListener('abort', () => controller.abort(client.reason), { once: true })
+  let timedOut = false
+  const timer = setTimeout(
+    () => {
+      timedOut = true
+      controller.abort(new Error('attempt timed out'))
+    },
+    Math.max(0, ms),
+  )
+  try {
+    return await run(controller.signal)
+  } catch (error) {
+    if (timedOut && !client.aborted) {
+      throw new UpstreamError({ errorClass: 'timeout', message: `no answer within ${Math.round(ms)} ms` })
+    }
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function exhausted(error: UpstreamError, provider: string, attempts: number): GatewayError {
+  const clientError = toClientError(error, provider)
+  // The gateway has already retried and fallen back; an SDK retrying on top multiplies the load.
+  if (attempts > 1 && clientError.status >= 429) clientError.headers['x-should-retry'] = 'false'
+  return Object.assign(clientError, { attempts })
+}
+
+async function* single(target: ModelTarget): AsyncGenerator<ModelTarget> {
+  yield target
+}
+
+function contextRoute(route: CompiledRoute): CompiledRoute {
+  return {
+    ...route,
+    strategy: 'single',
+    targets: [route.onContextLength as NonNullable<CompiledRoute['onContextLength']>],
+    onContextLength: null,
+  }
+}
+
+function withAttempts<T>(served: Served<T>, before: number): Served<T> {
+  return { ...served, attempts: served.attempts + before }
 }

@@ -1,8 +1,13 @@
 /**
- * A provider's keys as a weighted pool: each request takes one key, chosen at
- * random in proportion to its weight, among the keys allowed for the model.
+ * A provider's keys as a weighted pool: each attempt takes one key, chosen at
+ * random in proportion to its weight, among the keys allowed for the model
+ * that are not resting after a 429 or taken out after a 401/403.
  */
+import type { KeyHealth } from './key-health.js'
+
 export interface PoolKey {
+  /** KeyHealth id: the provider and a hash of the value. */
+  id: string
   value: string
   /** Safe to log: the configured name, or the key's position. */
   label: string
@@ -10,26 +15,56 @@ export interface PoolKey {
   models?: readonly string[]
 }
 
+export type KeyChoice =
+  | { kind: 'key'; key: PoolKey }
+  /** No key may serve this model at all. */
+  | { kind: 'none-allowed' }
+  /** Every allowed key is resting; the first is usable again in `waitMs`. */
+  | { kind: 'all-cooling'; waitMs: number }
+  /** Every allowed key was rejected by the provider. */
+  | { kind: 'all-rejected' }
+
 export class KeyPool {
   readonly #keys: readonly PoolKey[]
+  readonly #health: KeyHealth
 
-  constructor(keys: readonly PoolKey[]) {
+  constructor(keys: readonly PoolKey[], health: KeyHealth) {
     this.#keys = keys
+    this.#health = health
   }
 
   get size(): number {
     return this.#keys.length
   }
 
-  /** A key for `model`, or undefined when no key may serve it. */
-  pick(model: string, random: () => number = Math.random): PoolKey | undefined {
-    const eligible = this.#keys.filter((key) => !key.models || key.models.includes(model))
-    const total = eligible.reduce((sum, key) => sum + key.weight, 0)
-    let point = random() * total
-    for (const key of eligible) {
-      point -= key.weight
-      if (point < 0) return key
+  choose(model: string, random: () => number = Math.random, now = Date.now()): KeyChoice {
+    const allowed = this.#keys.filter((key) => !key.models || key.models.includes(model))
+    if (allowed.length === 0) return { kind: 'none-allowed' }
+    const usable = allowed.filter((key) => this.#health.usable(key.id, now))
+    if (usable.length === 0) {
+      const waitMs = this.#health.soonestUsable(
+        allowed.map((key) => key.id),
+        now,
+      )
+      return Number.isFinite(waitMs) ? { kind: 'all-cooling', waitMs } : { kind: 'all-rejected' }
     }
-    return eligible[eligible.length - 1]
+    return { kind: 'key', key: pickWeighted(usable, random) }
   }
+
+  /** Whether another key than `except` could serve the model right now. */
+  hasOther(model: string, except: PoolKey, now = Date.now()): boolean {
+    return this.#keys.some(
+      (key) => key.id !== except.id && (!key.models || key.models.includes(model)) && this.#health.usable(key.id, now),
+    )
+  }
+}
+
+function pickWeighted(keys: readonly PoolKey[], random: () => number): PoolKey {
+  const total = keys.reduce((sum, key) => sum + key.weight, 0)
+  let point = random() * total
+  for (const key of keys) {
+    point -= key.weight
+    if (point < 0) return key
+  }
+  return keys[keys.length - 1] as PoolKey
 }

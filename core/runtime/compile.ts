@@ -10,6 +10,7 @@ import { KeyRegistry } from '../governance/principal.js'
 import { PluginChain } from '../plugins/chain.js'
 import { createProvider } from '../providers/create.js'
 import type { ProviderAdapter } from '../providers/provider.js'
+import { DEFAULT_BREAKER } from '../routing/circuit-breaker.js'
 import { RouteTable } from '../routing/route-table.js'
 import type { ProcessState } from './process-state.js'
 import type { Runtime } from './runtime.js'
@@ -20,6 +21,9 @@ export interface CompileDeps {
   version: number
 }
 
+/** How long a key rests after a 429 that came without Retry-After. */
+const DEFAULT_KEY_COOLDOWN_MS = 10_000
+
 /** Output tokens reserved when neither the request nor the price table gives a maximum. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096
 
@@ -28,7 +32,16 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
   const providers = new Map<string, ProviderAdapter>(
     Object.entries(config.providers).map(([name, provider]) => [
       name,
-      createProvider(name, provider, deps.process.pools),
+      createProvider(name, provider, {
+        pools: deps.process.pools,
+        keyHealth: deps.process.routing.keys,
+        keyCooldownMs: config.routing?.keyCooldownMs ?? DEFAULT_KEY_COOLDOWN_MS,
+        onKeyRejected: (provider, key, status) =>
+          deps.logger.error(
+            { provider, key, status },
+            'provider rejected a key; it is out of the pool until the config changes it',
+          ),
+      }),
     ]),
   )
   const routes = new RouteTable(config.routes ?? {}, providers)
@@ -53,6 +66,7 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     checked,
     routes,
     governor,
+    routing: { state: deps.process.routing, breaker: { ...DEFAULT_BREAKER, ...config.routing?.breaker } },
     policies: checked.policies,
     plugins,
     adminToken: config.admin?.token,

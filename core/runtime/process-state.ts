@@ -1,8 +1,9 @@
 /**
  * What belongs to the process rather than to one compiled config: upstream
- * keep-alive pools, the secret scrubber and the governance store. A reload
- * swaps the runtime; these stay, so counters, spend and warm connections
- * survive it.
+ * keep-alive pools, the secret scrubber, the governance store and what
+ * routing has learnt (breakers, latencies, key health). A reload swaps the
+ * runtime; these stay, so counters, spend, breaker state and warm
+ * connections survive it.
  */
 import type { Logger } from 'pino'
 import type { Resolved } from '../config/resolve-env.js'
@@ -12,10 +13,12 @@ import { RedisStore } from '../governance/store/redis-store.js'
 import type { GovernanceStore } from '../governance/store/store.js'
 import { SecretScrubber } from '../obs/secret-scrubber.js'
 import { UpstreamPools } from '../providers/upstream-pools.js'
+import { RoutingState } from '../routing/routing-state.js'
 
 export class ProcessState {
   readonly pools = new UpstreamPools()
   readonly scrubber = new SecretScrubber()
+  readonly routing = new RoutingState()
   #store: { fingerprint: string; store: GovernanceStore } | undefined
 
   /**

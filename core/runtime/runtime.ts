@@ -2,7 +2,9 @@ import type { CheckedConfig } from '../config/validate.js'
 import type { Governor } from '../governance/governor.js'
 import type { PluginChain } from '../plugins/chain.js'
 import type { CompiledPolicy } from '../policy/compile.js'
+import type { BreakerSettings } from '../routing/circuit-breaker.js'
 import type { RouteTable } from '../routing/route-table.js'
+import type { RoutingState } from '../routing/routing-state.js'
 
 /**
  * Everything a request needs, compiled from one config and never changed
@@ -15,6 +17,8 @@ export interface Runtime {
   readonly checked: CheckedConfig
   readonly routes: RouteTable
   readonly governor: Governor
+  /** Process-wide routing state (breakers, latencies, key health) and this config's breaker settings. */
+  readonly routing: { readonly state: RoutingState; readonly breaker: BreakerSettings }
   readonly policies: readonly CompiledPolicy[]
   readonly plugins: PluginChain
   readonly adminToken: string | undefined

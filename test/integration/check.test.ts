@@ -204,7 +204,7 @@ describe('gateway check: routes', () => {
       problems: [
         {
           path: '/routes/chat/strategy',
-          message: 'must be one of: single, fallback, weighted',
+          message: 'must be one of: single, fallback, weighted, conditional, least-latency, cheapest',
           hint: "did you mean 'fallback'?",
         },
       ],
@@ -317,7 +317,7 @@ describe('gateway check: top level and server', () => {
         {
           path: '/telemetry',
           message: "unknown property 'telemetry'",
-          hint: 'allowed here: $schema, server, admin, log, auth, store, orgs, teams, keys, pricing, providers, routes, policies, plugins',
+          hint: 'allowed here: $schema, server, admin, log, auth, store, orgs, teams, keys, pricing, routing, providers, routes, policies, plugins',
         },
       ],
     },

@@ -52,6 +52,8 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
             deployments: { 'gpt-4o': 'prod-gpt4o' },
             keys: [{ value: env('TEST_AZURE_KEY') }],
           },
+          // Its own key, so the 429 test's resting key does not affect the other tests.
+          limited: { type: 'openai', baseUrl: ${JSON.stringify(upstream.baseUrl)}, keys: [{ value: env('TEST_OPENAI_KEY') }] },
           impatient: {
             type: 'openai',
             baseUrl: ${JSON.stringify(upstream.baseUrl)},
@@ -59,10 +61,12 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
             timeoutMs: 300,
           },
         },
+        // This suite is about wire-format fidelity; retries and breakers have their own (routing-*.test.ts).
+        routing: { breaker: { failures: 1000 } },
         routes: {
-          chat: { targets: ['openai/gpt-4o-mini'] },
-          resilient: { strategy: 'fallback', targets: ['openai/overloaded-model', 'openai/gpt-4o-mini'] },
-          'crash-then-ok': { strategy: 'fallback', targets: ['openai/crash-model', 'openai/gpt-4o-mini'] },
+          chat: { targets: ['openai/gpt-4o-mini'], retry: { attempts: 1 } },
+          resilient: { strategy: 'fallback', targets: ['openai/overloaded-model', 'openai/gpt-4o-mini'], retry: { attempts: 1 } },
+          'crash-then-ok': { strategy: 'fallback', targets: ['openai/crash-model', 'openai/gpt-4o-mini'], retry: { attempts: 1 } },
           embed: { targets: ['openai/text-embedding-3-small'] },
           'azure-chat': { targets: ['azure/gpt-4o'] },
           'azure-embed': { targets: ['azure/text-embedding-3-large'] },
@@ -379,7 +383,7 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
         error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' },
       })
       const error = await rejection(
-        client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+        client.chat.completions.create({ model: 'limited/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
       )
 
       expect(error).toBeInstanceOf(OpenAI.RateLimitError)

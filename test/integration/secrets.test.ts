@@ -60,6 +60,9 @@ describe('provider secrets', () => {
             headers: { 'x-org-token': env('TEST_ORG_TOKEN') },
           },
           literal: { type: 'openai', baseUrl: ${JSON.stringify(upstream.baseUrl)}, keys: [{ value: ${JSON.stringify(LITERAL_KEY)} }] },
+          // A 401 takes a key out of its pool and a 429 rests it: those cases get providers of their own.
+          revoked: { type: 'openai', baseUrl: ${JSON.stringify(upstream.baseUrl)}, keys: [{ value: env('TEST_OPENAI_KEY') }] },
+          throttled: { type: 'openai', baseUrl: ${JSON.stringify(upstream.baseUrl)}, keys: [{ value: env('TEST_OPENAI_KEY') }] },
         },
         routes: { chat: { targets: ['openai/gpt-4o-mini'] }, 'literal-chat': { targets: ['literal/leaky-400'] } },
       }`),
@@ -108,8 +111,8 @@ describe('provider secrets', () => {
 
   it.each([
     ['openai/leaky-400', 400],
-    ['openai/leaky-401', 502],
-    ['openai/leaky-429', 429],
+    ['revoked/leaky-401', 502],
+    ['throttled/leaky-429', 429],
     ['openai/leaky-500', 502],
     ['literal-chat', 400],
   ])('scrubs the keys an upstream echoes back (%s -> %i)', async (model, status) => {

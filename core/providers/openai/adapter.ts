@@ -6,7 +6,8 @@
 import type { Dispatcher } from 'undici'
 import type { ChatCompletion, ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
-import type { KeyPool } from '../../routing/key-pool.js'
+import type { KeyHealth } from '../../routing/key-health.js'
+import type { KeyPool, PoolKey } from '../../routing/key-pool.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
@@ -19,6 +20,11 @@ export interface OpenAIAdapterOptions {
   preset: OpenAIFamilyPreset
   baseUrl: string
   keys: KeyPool
+  /** Shared with the pool: where 429 rests and 401/403 rejections are recorded. */
+  health: KeyHealth
+  keyCooldownMs: number
+  /** Told when the provider rejects one of the keys, so an operator hears of it. */
+  onKeyRejected: (label: string, status: number) => void
   headers: Record<string, string>
   models: readonly string[]
   timeoutMs: number
@@ -75,35 +81,44 @@ export class OpenAIAdapter implements ProviderAdapter {
     return `${this.#basePath}/openai/deployments/${encodeURIComponent(deployment)}${operation}?${query}`
   }
 
-  #headers(model: string): Record<string, string> {
+  /** Request headers with a key from the pool; fails without a call when no key can be used now. */
+  #credentials(model: string): { headers: Record<string, string>; key: PoolKey | undefined } {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...this.#options.headers,
     }
-    const key = this.#options.keys.pick(model)
-    if (!key) {
-      if (this.#options.keys.size > 0 || this.#options.preset.keyRequired) {
+    if (this.#options.keys.size === 0 && !this.#options.preset.keyRequired) return { headers, key: undefined }
+    const choice = this.#options.keys.choose(model)
+    switch (choice.kind) {
+      case 'none-allowed':
         throw new UpstreamError({
           errorClass: 'not_found',
           message: `no key of provider '${this.name}' may use model '${model}'`,
         })
-      }
-      return headers
+      case 'all-cooling':
+        throw new UpstreamError({
+          errorClass: 'rate_limited',
+          message: `every key of provider '${this.name}' is resting after a 429`,
+          retryAfterSeconds: choice.waitMs / 1000,
+        })
+      case 'all-rejected':
+        throw new UpstreamError({ errorClass: 'auth', message: `provider '${this.name}' rejected every key` })
     }
+    const { key } = choice
     if (this.#options.preset.authHeader === 'api-key') headers['api-key'] = key.value
     else headers.authorization = `Bearer ${key.value}`
-    return headers
+    return { headers, key }
   }
 
   async #post(operation: string, body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
-    const headers = { ...this.#headers(attempt.model), 'x-request-id': attempt.requestId }
+    const { headers, key } = this.#credentials(attempt.model)
     let response: Dispatcher.ResponseData
     try {
       response = await this.#pool.request({
         method: 'POST',
         path: this.#pathFor(operation, attempt.model),
-        headers,
+        headers: { ...headers, 'x-request-id': attempt.requestId },
         body: JSON.stringify(body),
         signal: attempt.signal,
         headersTimeout: this.#options.timeoutMs,
@@ -112,8 +127,25 @@ export class OpenAIAdapter implements ProviderAdapter {
     } catch (error) {
       throw toTransportError(error, attempt.signal)
     }
-    if (response.statusCode >= 400) throw await readUpstreamError(response)
+    if (response.statusCode >= 400) {
+      const error = await readUpstreamError(response)
+      if (key) this.#judgeKey(key, error, attempt.model)
+      throw error
+    }
     return response
+  }
+
+  /** A 429 rests the key; a 401/403 takes it out. Either way, say whether another key could go at once. */
+  #judgeKey(key: PoolKey, error: UpstreamError, model: string): void {
+    const { health, keyCooldownMs, onKeyRejected } = this.#options
+    if (error.status === 429) {
+      const restMs = error.retryAfterSeconds === undefined ? keyCooldownMs : error.retryAfterSeconds * 1000
+      health.coolDown(key.id, this.name, key.label, restMs)
+    } else if (error.status === 401 || error.status === 403) {
+      health.reject(key.id, this.name, key.label, `HTTP ${error.status}: ${error.message}`)
+      onKeyRejected(key.label, error.status)
+    } else return
+    error.anotherKeyReady = this.#options.keys.hasOther(model, key)
   }
 }
 

@@ -9,7 +9,7 @@ import type { ChatChunk, ChatRequest } from '../../../canonical/chat.js'
 import { toClientError, UpstreamError } from '../../../providers/upstream-error.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
-import { prepareRequest } from '../../pipeline.js'
+import { prepareRequest, routeOptions } from '../../pipeline.js'
 import { SseWriter } from '../../sse.js'
 import { openAIErrorBody, sendOpenAIError } from './errors.js'
 import { chunkText, forClient, withUsageRequested } from './stream-usage.js'
@@ -34,36 +34,18 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     return
   }
   const request = ctx.body as ChatRequest
-  const attempt = { signal: ctx.signal, requestId: ctx.requestId }
-  const observer = {
-    onAttemptFailed: ({
-      provider,
-      model,
-      error,
-      willFallBack,
-    }: {
-      provider: string
-      model: string
-      error: UpstreamError
-      willFallBack: boolean
-    }) =>
-      ctx.logger.warn(
-        { provider, model, errorClass: error.errorClass, status: error.status, willFallBack },
-        'attempt failed',
-      ),
-  }
 
   if (!request.stream) {
     const served = await executeRoute(
       route,
       runtime.routes,
-      async (provider, model) => {
-        const result = await provider.chat(request, { ...attempt, model })
+      async (provider, model, signal) => {
+        const result = await provider.chat(request, { model, signal, requestId: ctx.requestId })
         if (result.stream)
           throw new Error(`provider '${provider.name}' streamed an answer that was not asked to stream`)
         return result.completion
       },
-      observer,
+      routeOptions(exchange, route, false),
     )
     exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
     const completion = await runtime.plugins.runResponse(ctx, served.result)
@@ -74,13 +56,13 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   }
 
   // Stream: an attempt counts as served once its first chunk has arrived, so
-  // failures before any byte reaches the client can still fall back.
+  // failures before any byte reaches the client can still retry or fall back.
   const upstreamRequest = withUsageRequested(request)
   const served = await executeRoute(
     route,
     runtime.routes,
-    async (provider, model) => {
-      const result = await provider.chat(upstreamRequest, { ...attempt, model })
+    async (provider, model, signal) => {
+      const result = await provider.chat(upstreamRequest, { model, signal, requestId: ctx.requestId })
       if (!result.stream) throw new Error(`provider '${provider.name}' answered a stream request without streaming`)
       const chunks = result.chunks[Symbol.asyncIterator]()
       try {
@@ -90,7 +72,7 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
         throw error
       }
     },
-    observer,
+    routeOptions(exchange, route, true),
   )
   exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
   await relayStream(exchange, res, served.result, served.provider)

@@ -3,7 +3,7 @@ import type { Response } from 'express'
 import type { EmbeddingsRequest } from '../../../canonical/embeddings.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
-import { prepareRequest } from '../../pipeline.js'
+import { prepareRequest, routeOptions } from '../../pipeline.js'
 import { sendOpenAIError } from './errors.js'
 import { parseEmbeddingsRequest } from './validate-request.js'
 
@@ -17,8 +17,11 @@ async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void>
   const { runtime, ctx } = exchange
   const { route } = await prepareRequest(exchange)
   const request = ctx.body as EmbeddingsRequest
-  const served = await executeRoute(route, runtime.routes, (provider, model) =>
-    provider.embeddings(request, { model, signal: ctx.signal, requestId: ctx.requestId }),
+  const served = await executeRoute(
+    route,
+    runtime.routes,
+    (provider, model, signal) => provider.embeddings(request, { model, signal, requestId: ctx.requestId }),
+    routeOptions(exchange, route, false),
   )
   exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
   const { usage } = served.result
