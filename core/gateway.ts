@@ -62,6 +62,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cwd: options.cwd,
     env: options.env,
     onOutcome: (trigger, outcome) => {
+      state.metrics.reloads.inc({ trigger, result: outcome.ok ? 'success' : 'failure' })
       // The config's log level applies live; an explicit option or LOG_LEVEL wins.
       const configured = holder.current?.checked.config.log?.level
       if (outcome.ok && configured && !options.logLevel && !process.env.LOG_LEVEL) logger.level = configured
@@ -70,7 +71,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   })
   const runtime = await reloader.start()
 
-  const app = createApp({ holder, reloader, logger, scrub: (text) => state.scrubber.scrub(text) })
+  const app = createApp({
+    holder,
+    reloader,
+    logger,
+    metrics: state.metrics,
+    scrub: (text) => state.scrubber.scrub(text),
+  })
   const server = createServer({ keepAliveTimeout: 65_000 }, app)
   const host = options.host ?? runtime.checked.config.server?.host ?? '127.0.0.1'
   const port = options.port ?? runtime.checked.config.server?.port ?? 8787

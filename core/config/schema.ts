@@ -91,6 +91,9 @@ const MockFailure = Type.Object(
     status: Type.Integer({ minimum: 400, maximum: 599 }),
     message: Type.Optional(Type.String()),
     every: Type.Optional(Type.Integer({ minimum: 1, description: 'Fail every Nth call (1 = always).' })),
+    probability: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'Fail this share of calls, at random (for soak tests).' }),
+    ),
     match: Type.Optional(
       Type.String({ minLength: 1, description: 'Fail when the last user message contains this text.' }),
     ),

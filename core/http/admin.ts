@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { GatewayError } from '../errors.js'
 import { StoreUnavailableError } from '../governance/store/store.js'
 import { usageReport } from '../governance/usage-report.js'
+import type { GatewayMetrics } from '../obs/metrics.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Reloader } from '../runtime/reload.js'
 
@@ -74,6 +75,25 @@ export function usage(holder: RuntimeHolder) {
     } finally {
       lease.release()
     }
+  }
+}
+
+/** Breakers per target and keys resting or taken out: what routing has learnt. */
+export function routingHealth(holder: RuntimeHolder) {
+  return (_req: Request, res: Response): void => {
+    const state = holder.current?.routing.state
+    const breakers = Object.fromEntries(
+      [...(state?.breakers() ?? [])].map(([target, breaker]) => [target, breaker.snapshot()]),
+    )
+    res.json({ breakers, keys: state?.keys.report() ?? [] })
+  }
+}
+
+/** Prometheus scrape endpoint. */
+export function metricsEndpoint(metrics: GatewayMetrics) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    res.setHeader('content-type', metrics.registry.contentType)
+    res.end(await metrics.registry.metrics())
   }
 }
 

@@ -6,9 +6,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino'
 import { badRequest, GatewayError, isGatewayError } from '../errors.js'
+import type { GatewayMetrics } from '../obs/metrics.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Reloader } from '../runtime/reload.js'
-import { health, ready, reloadNow, requireAdmin, usage } from './admin.js'
+import { health, metricsEndpoint, ready, reloadNow, requireAdmin, routingHealth, usage } from './admin.js'
 import { requestId } from './request-id.js'
 import { chatCompletions } from './surfaces/openai/chat.js'
 import { embeddings } from './surfaces/openai/embeddings.js'
@@ -19,6 +20,7 @@ export interface AppDeps {
   holder: RuntimeHolder
   reloader: Reloader
   logger: Logger
+  metrics: GatewayMetrics
   scrub: (text: string) => string
 }
 
@@ -35,6 +37,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/ready', ready(holder))
   app.post('/admin/reload', requireAdmin(holder), reloadNow(deps.reloader))
   app.get('/admin/usage', requireAdmin(holder), usage(holder))
+  app.get('/admin/routing', requireAdmin(holder), routingHealth(holder))
+  app.get('/metrics', metricsEndpoint(deps.metrics))
 
   const json = jsonBody(holder)
   const openai = express.Router()

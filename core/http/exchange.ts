@@ -103,12 +103,13 @@ export function openExchange(
     await admission.settle(usage, target)
   }
 
+  runtime.metrics.inFlight.inc()
   res.on('close', () => {
     const complete = res.writableFinished
     if (!complete) abort.abort(new Error('client closed the connection'))
     record.status = complete ? record.status || res.statusCode : CLIENT_CLOSED
     record.durationMs = Math.round(performance.now() - started)
-    void settle()
+    void settle().then(() => recordMetrics(runtime, record, billableUsage()))
     const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
     const { tags, requestId: _id, ...fields } = record
     ctx.logger[level]({ ...fields, tags: Object.keys(tags).length > 0 ? tags : undefined }, 'request')
@@ -143,7 +144,7 @@ export function openExchange(
     settle,
     failed(error) {
       record.status = error.status
-      record.error = { type: error.type, message: error.message }
+      record.error = { type: error.type, code: error.code ?? '', message: error.message }
       const attempts = (error as { attempts?: number }).attempts
       if (attempts) record.attempts = attempts
     },
@@ -194,6 +195,44 @@ export function exchangeHandler<Body extends RequestContext['body']>(
       sendError(res, clientError)
     }
   }
+}
+
+/** Governance refusals worth their own counter: which limit said no. */
+const GOVERNANCE_CODES = new Set([
+  'invalid_api_key',
+  'key_expired',
+  'key_disabled',
+  'model_not_allowed',
+  'rate_limit_exceeded',
+  'budget_exceeded',
+  'governance_unavailable',
+])
+
+function recordMetrics(runtime: Runtime, record: CompletionRecord, usage: Usage | null): void {
+  const { metrics, routes } = runtime
+  metrics.inFlight.dec()
+  const model = record.provider && record.model ? routes.modelLabel(record.provider, record.model) : ''
+  const route = record.route ?? (record.provider ? 'direct' : '')
+  metrics.requests.inc({
+    endpoint: record.endpoint,
+    route,
+    provider: record.provider ?? '',
+    model,
+    status: String(record.status),
+  })
+  metrics.requestSeconds.observe(
+    { endpoint: record.endpoint, route, stream: String(record.stream) },
+    record.durationMs / 1000,
+  )
+  if (record.error && GOVERNANCE_CODES.has(record.error.code))
+    metrics.governanceRejections.inc({ reason: record.error.code })
+  if (!record.provider || !usage) return
+  const labels = { provider: record.provider, model }
+  metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens)
+  metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completion_tokens)
+  const cached = usage.prompt_tokens_details?.cached_tokens
+  if (cached) metrics.tokens.inc({ ...labels, kind: 'cached' }, cached)
+  if (record.costUsd) metrics.costUsd.inc(labels, record.costUsd)
 }
 
 /** `x-gateway-metadata: {"feature":"search"}`: string values only, so logs and rules can rely on it. */

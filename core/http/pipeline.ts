@@ -8,7 +8,7 @@ import { GatewayError } from '../errors.js'
 import type { DirectAnswer } from '../plugins/types.js'
 import { applyRequestPolicies } from '../policy/evaluate.js'
 import { requestInput } from '../policy/request-input.js'
-import type { ExecuteOptions } from '../routing/execute.js'
+import type { AttemptObserver, ExecuteOptions } from '../routing/execute.js'
 import type { CompiledRoute } from '../routing/route-table.js'
 import type { Exchange } from './exchange.js'
 
@@ -26,6 +26,7 @@ export function routeOptions(exchange: Exchange, route: CompiledRoute, stream: b
     state,
     breaker,
     stream,
+    targetKey: (provider, model) => `${provider}/${runtime.routes.modelLabel(provider, model)}`,
     strategy: {
       latency: (target) => state.latency.average(target),
       price: (target) => comparablePrice(runtime, target),
@@ -33,21 +34,34 @@ export function routeOptions(exchange: Exchange, route: CompiledRoute, stream: b
       random: Math.random,
     },
     override: requestedOverride(exchange, route),
-    observer: {
-      onAttemptFailed: ({ provider, model, error, next, delayMs }) =>
-        ctx.logger.warn(
-          {
-            provider,
-            model,
-            errorClass: error.errorClass,
-            status: error.status,
-            next,
-            delayMs,
-            message: error.message,
-          },
-          'attempt failed',
-        ),
-      onSkipped: ({ provider, model, reason }) => ctx.logger.info({ provider, model, reason }, 'target skipped'),
+    observer: attemptObserver(exchange, route),
+  }
+}
+
+/** Every attempt goes to the log and the metrics. */
+function attemptObserver(exchange: Exchange, route: CompiledRoute): AttemptObserver {
+  const { ctx, runtime } = exchange
+  const { metrics, routes } = runtime
+  const routeLabel = route.name ?? 'direct'
+  return {
+    onServed: ({ provider, model, ms }) => {
+      const labels = { provider, model: routes.modelLabel(provider, model) }
+      metrics.attempts.inc({ ...labels, outcome: 'ok' })
+      metrics.attemptSeconds.observe(labels, ms / 1000)
+    },
+    onAttemptFailed: ({ provider, model, error, next, delayMs }) => {
+      ctx.logger.warn(
+        { provider, model, errorClass: error.errorClass, status: error.status, next, delayMs, message: error.message },
+        'attempt failed',
+      )
+      const labels = { provider, model: routes.modelLabel(provider, model) }
+      metrics.attempts.inc({ ...labels, outcome: error.errorClass })
+      if (next === 'retry') metrics.retries.inc(labels)
+      if (next === 'fallback') metrics.fallbacks.inc({ route: routeLabel, from_provider: provider })
+    },
+    onSkipped: ({ provider, model, reason }) => {
+      ctx.logger.info({ provider, model, reason }, 'target skipped')
+      metrics.skipped.inc({ provider, model: routes.modelLabel(provider, model) })
     },
   }
 }

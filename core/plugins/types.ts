@@ -44,7 +44,7 @@ export interface CompletionRecord {
   usage: Usage | null
   /** What the request cost, from the provider's usage and the price table. */
   costUsd: number | null
-  error: { type: string; message: string } | null
+  error: { type: string; code: string; message: string } | null
   tags: Record<string, string>
 }
 

@@ -46,6 +46,12 @@ export interface ExecuteOptions {
   /** A stream's attempt ends at its first chunk, so its timeout is the time-to-first-token one. */
   stream: boolean
   observer?: AttemptObserver
+  /**
+   * The name breakers and latencies are kept under. Configured targets have
+   * their own; models a client made up share one per provider, so they
+   * cannot grow the process's state without bound.
+   */
+  targetKey(provider: string, model: string): string
   /** Client overrides the route allows: one of its targets, or no fallback. */
   override?: { target?: ModelTarget; noFallback?: boolean }
 }
@@ -75,7 +81,7 @@ export async function executeRoute<T>(
   let last: { error: UpstreamError; provider: string } | undefined
 
   for await (const { provider, model } of targets) {
-    const id = `${provider}/${model}`
+    const id = options.targetKey(provider, model)
     const breaker = options.state.breaker(id, options.breaker)
     if (!breaker.tryAcquire()) {
       skipped++

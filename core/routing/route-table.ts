@@ -65,6 +65,8 @@ export const DEFAULT_FALLBACK_ON: ReadonlySet<UpstreamErrorClass> = new Set<Upst
 export class RouteTable {
   readonly #routes: ReadonlyMap<string, CompiledRoute>
   readonly #providers: ReadonlyMap<string, ProviderAdapter>
+  /** Every "provider/model" the config names: the models that may appear as metric labels. */
+  readonly #configured: ReadonlySet<string>
 
   constructor(routes: Record<string, RouteConfig>, providers: ReadonlyMap<string, ProviderAdapter>) {
     this.#providers = providers
@@ -72,6 +74,15 @@ export class RouteTable {
     this.#routes = new Map(
       Object.entries(routes).map(([name, route]) => [name, compileRoute(name, route, names, providers)]),
     )
+    this.#configured = new Set([
+      ...this.modelNames().filter((name) => !this.#routes.has(name)),
+      ...[...this.#routes.values()].flatMap((route) => this.targetsOf(route).map((t) => `${t.provider}/${t.model}`)),
+    ])
+  }
+
+  /** The model as a metric label: itself when the config names it, else `other` (clients may send anything). */
+  modelLabel(provider: string, model: string): string {
+    return this.#configured.has(`${provider}/${model}`) ? model : 'other'
   }
 
   get(name: string): CompiledRoute | undefined {

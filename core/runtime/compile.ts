@@ -67,6 +67,7 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     routes,
     governor,
     routing: { state: deps.process.routing, breaker: { ...DEFAULT_BREAKER, ...config.routing?.breaker } },
+    metrics: deps.process.metrics,
     policies: checked.policies,
     plugins,
     adminToken: config.admin?.token,

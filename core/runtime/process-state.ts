@@ -11,6 +11,7 @@ import type { StoreConfig } from '../config/schema.js'
 import { MemoryStore } from '../governance/store/memory-store.js'
 import { RedisStore } from '../governance/store/redis-store.js'
 import type { GovernanceStore } from '../governance/store/store.js'
+import { GatewayMetrics } from '../obs/metrics.js'
 import { SecretScrubber } from '../obs/secret-scrubber.js'
 import { UpstreamPools } from '../providers/upstream-pools.js'
 import { RoutingState } from '../routing/routing-state.js'
@@ -19,6 +20,7 @@ export class ProcessState {
   readonly pools = new UpstreamPools()
   readonly scrubber = new SecretScrubber()
   readonly routing = new RoutingState()
+  readonly metrics = new GatewayMetrics(this.routing)
   #store: { fingerprint: string; store: GovernanceStore } | undefined
 
   /**

@@ -1,5 +1,6 @@
 import type { CheckedConfig } from '../config/validate.js'
 import type { Governor } from '../governance/governor.js'
+import type { GatewayMetrics } from '../obs/metrics.js'
 import type { PluginChain } from '../plugins/chain.js'
 import type { CompiledPolicy } from '../policy/compile.js'
 import type { BreakerSettings } from '../routing/circuit-breaker.js'
@@ -19,6 +20,8 @@ export interface Runtime {
   readonly governor: Governor
   /** Process-wide routing state (breakers, latencies, key health) and this config's breaker settings. */
   readonly routing: { readonly state: RoutingState; readonly breaker: BreakerSettings }
+  /** The process's metrics (they outlive this runtime). */
+  readonly metrics: GatewayMetrics
   readonly policies: readonly CompiledPolicy[]
   readonly plugins: PluginChain
   readonly adminToken: string | undefined

@@ -80,14 +80,15 @@ export class MockAdapter implements ProviderAdapter {
     }
   }
 
-  /** Configured failures, checked in order; `every` counts calls to this provider. */
+  /** Configured failures, checked in order; `every` counts calls to this provider, `probability` rolls a die. */
   #injectFailure(lastUserText: string): void {
     this.#calls++
     for (const failure of this.#config.failures ?? []) {
       const byCount = failure.every !== undefined && this.#calls % failure.every === 0
       const byMatch = failure.match !== undefined && lastUserText.includes(failure.match)
-      const always = failure.every === undefined && failure.match === undefined
-      if (!(byCount || byMatch || always)) continue
+      const byChance = failure.probability !== undefined && Math.random() < failure.probability
+      const always = failure.every === undefined && failure.match === undefined && failure.probability === undefined
+      if (!(byCount || byMatch || byChance || always)) continue
       const message = failure.message ?? `mock failure ${failure.status}`
       throw new UpstreamError({
         errorClass: classifyStatus(failure.status, null, message),
