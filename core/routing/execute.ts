@@ -56,7 +56,8 @@ export interface ExecuteOptions {
   override?: { target?: ModelTarget; noFallback?: boolean }
 }
 
-export type Attempt<T> = (provider: ProviderAdapter, model: string, signal: AbortSignal) => Promise<T>
+/** One attempt at a target; `attempt` counts the request's attempts so far, this one included. */
+export type Attempt<T> = (provider: ProviderAdapter, model: string, signal: AbortSignal, attempt: number) => Promise<T>
 
 /** Failures that say something about the target's health, and so count towards its breaker. */
 const BREAKER_CLASSES = new Set(['rate_limited', 'overloaded', 'server_error', 'timeout', 'connection'])
@@ -94,7 +95,7 @@ export async function executeRoute<T>(
       try {
         const timeoutMs = Math.min(attemptMs ?? Number.POSITIVE_INFINITY, deadline - attemptStarted)
         const result = await withTimeout(options.signal, timeoutMs, (signal) =>
-          attempt(table.provider(provider), model, signal),
+          attempt(table.provider(provider), model, signal, attempts),
         )
         breaker.success()
         const ms = Date.now() - attemptStarted
@@ -117,9 +118,9 @@ export async function executeRoute<T>(
           await sleep(delayMs, undefined, { signal: options.signal })
           continue
         }
-        if (error.errorClass === 'context_length_exceeded' && route.onContextLength) {
+        if (error.errorClass === 'context_length_exceeded' && route.onContextLength && Date.now() < deadline) {
           options.observer?.onAttemptFailed?.({ provider, model, error, next: 'fallback', delayMs: 0 })
-          return withAttempts(await executeRoute(contextRoute(route), table, attempt, options), attempts)
+          return withAttempts(await executeRoute(contextRoute(route, deadline), table, attempt, options), attempts)
         }
         const next: AttemptOutcome = fallbackOn.has(error.errorClass) && Date.now() < deadline ? 'fallback' : 'return'
         options.observer?.onAttemptFailed?.({ provider, model, error, next, delayMs: 0 })
@@ -151,10 +152,11 @@ export async function executeRoute<T>(
 
 /**
  * How long to wait before trying the same target again, or null not to.
- * Another key ready: at once. A Retry-After within `maxDelayMs`: that long;
- * beyond it, not here (another target may answer sooner). Otherwise
- * exponential backoff with jitter, so clients that failed together do not
- * retry together.
+ * Another key ready: at once, whatever `retry.on` lists, since the key
+ * failed (a 429, or a 401/403 no backoff would cure), not the target. A
+ * Retry-After within `maxDelayMs`: that long; beyond it, not here (another
+ * target may answer sooner). Otherwise exponential backoff with jitter, so
+ * clients that failed together do not retry together.
  */
 export function retryDelay(
   route: CompiledRoute,
@@ -163,8 +165,9 @@ export function retryDelay(
   random: () => number,
 ): number | null {
   const { retry } = route
-  if (tryNumber >= retry.attempts || !retry.on.has(error.errorClass)) return null
+  if (tryNumber >= retry.attempts) return null
   if (error.anotherKeyReady) return 0
+  if (!retry.on.has(error.errorClass)) return null
   if (error.retryAfterSeconds !== undefined) {
     const ms = Math.ceil(error.retryAfterSeconds * 1000)
     return ms <= retry.maxDelayMs ? ms : null
@@ -210,11 +213,13 @@ async function* single(target: ModelTarget): AsyncGenerator<ModelTarget> {
   yield target
 }
 
-function contextRoute(route: CompiledRoute): CompiledRoute {
+/** The larger-context target as a route of its own, within what is left of this request's total deadline. */
+function contextRoute(route: CompiledRoute, deadline: number): CompiledRoute {
   return {
     ...route,
     strategy: 'single',
     targets: [route.onContextLength as NonNullable<CompiledRoute['onContextLength']>],
+    timeouts: Number.isFinite(deadline) ? { ...route.timeouts, totalMs: deadline - Date.now() } : route.timeouts,
     onContextLength: null,
   }
 }

@@ -38,6 +38,13 @@ export interface Behaviour {
   pieceSize?: number
   /** Delay before the response starts. */
   delayMs?: number
+  /**
+   * Reset the connection (TCP RST) as soon as the request has arrived, before
+   * any byte of a response: a crashed upstream or a proxy dropping the call.
+   */
+  reset?: boolean
+  /** In a stream: delay between the status line (sent at once) and the first frame, i.e. a slow first token. */
+  firstChunkDelayMs?: number
   /** Delay between streamed frames. */
   chunkDelayMs?: number
   /** In a stream: after this many content frames, send an `{"error": ...}` frame and end the stream. */
@@ -139,6 +146,10 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       return
     }
     const behaviour = behaviourFor(request)
+    if (behaviour.reset) {
+      res.socket?.resetAndDestroy()
+      return
+    }
     if (behaviour.delayMs) await sleep(behaviour.delayMs, res)
     if (res.destroyed) return
     if (behaviour.status && behaviour.status >= 400) {
@@ -345,6 +356,7 @@ async function streamChat(res: ServerResponse, body: ChatBody, behaviour: Behavi
       res.end()
       return
     }
+    if (i === 0 && behaviour.firstChunkDelayMs) await sleep(behaviour.firstChunkDelayMs, res)
     if (i > 0 && behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs, res)
     if (res.destroyed) return
     await writeFrame(res, JSON.stringify(frame))
