@@ -238,34 +238,109 @@ const PolicyDeny = Type.Object(
   { additionalProperties: false },
 )
 
-const Policy = Type.Object(
+/** What a policy may do when it matches. File policies return an object of this shape. */
+export const PolicyActionsFields = {
+  deny: Type.Optional(PolicyDeny),
+  set: Type.Optional(
+    // additionalProperties: without it a key like "max_tokens" passes and sets nothing sensible.
+    Type.Record(Type.String({ pattern: '^(body|response)(\\.[A-Za-z0-9_]+)+$' }), Type.Unknown(), {
+      additionalProperties: false,
+      description: 'Fields to set: "body.*" in the request phase, "response.*" in the response phase.',
+    }),
+  ),
+  unset: Type.Optional(
+    Type.Array(Type.String({ pattern: '^(body|response)(\\.[A-Za-z0-9_]+)+$' }), {
+      description: 'Fields to remove, e.g. ["body.logprobs"].',
+    }),
+  ),
+  route: Type.Optional(Type.String({ minLength: 1, description: 'Send the request to this route (request phase).' })),
+  tag: Type.Optional(
+    Type.Record(Type.String(), Type.String(), { description: 'Labels for the log line and audit record.' }),
+  ),
+  require: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), { description: 'Plugins (by name) that must run for this request.' }),
+  ),
+}
+
+const policyCommon = {
+  phase: Type.Optional(
+    stringEnum(
+      ['request', 'response'] as const,
+      'request (default): before routing; response: on the answer, with `response` and `usage` in the input.',
+    ),
+  ),
+  onError: Type.Optional(
+    stringEnum(
+      ['deny', 'skip'] as const,
+      'If the rule fails to evaluate: refuse the request (default) or skip the rule.',
+    ),
+  ),
+}
+
+const InlinePolicy = Type.Object(
   {
     name: Name,
-    when: Type.String({ minLength: 1, description: 'JSONata condition over { body, route, headers, time }.' }),
-    deny: Type.Optional(PolicyDeny),
-    set: Type.Optional(
-      // additionalProperties: without it a key like "max_tokens" passes and sets nothing sensible.
-      Type.Record(Type.String({ pattern: '^body(\\.[A-Za-z0-9_]+)+$' }), Type.Unknown(), {
-        additionalProperties: false,
-        description: 'Fields of the request to set, e.g. { "body.max_tokens": 1024 }.',
-      }),
-    ),
+    when: Type.String({
+      minLength: 1,
+      description: 'JSONata condition over { body, caller, metadata, headers, route, time } (+ response, usage).',
+    }),
+    ...policyCommon,
+    ...PolicyActionsFields,
   },
   { additionalProperties: false },
 )
+
+const FilePolicy = Type.Object(
+  {
+    file: Type.String({
+      minLength: 1,
+      description: 'A .jsonata file (relative to the config) whose expression returns the actions to take, or nothing.',
+    }),
+    name: Type.Optional(Name),
+    ...policyCommon,
+  },
+  { additionalProperties: false },
+)
+
+const Policy = Type.Union([InlinePolicy, FilePolicy])
+
+/** Where a plugin runs, and how it behaves when it fails; common to both ways of listing one. */
+const pluginPlacement = {
+  scope: Type.Optional(
+    Type.Object(
+      {
+        routes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Only for these routes.' })),
+        teams: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Only for these teams.' })),
+        keys: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Only for these keys.' })),
+        required: Type.Optional(Type.Boolean({ description: 'Only when a policy requires it (`require: [name]`).' })),
+      },
+      { additionalProperties: false, description: 'Default: every request.' },
+    ),
+  ),
+  failOpen: Type.Optional(
+    Type.Boolean({
+      description: 'When the plugin fails or runs out of time: serve anyway (true) or refuse (false, the default).',
+    }),
+  ),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Time budget per hook call (default 2000 ms).' })),
+}
 
 /** A plugin referenced by package name or path, usable from JSON/YAML configs. */
 export const PluginUseSchema = Type.Object(
   {
     use: Type.String({ minLength: 1, description: 'npm package name or a path relative to the config file.' }),
     options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    ...pluginPlacement,
   },
   { additionalProperties: false },
 )
-/** A plugin imported in a TS config: the value `myPlugin(options)` returns. */
+/** A plugin imported in a TS config: the value `myPlugin(options)` returns, optionally spread with placement. */
 const PluginInstanceShape = Type.Object(
-  { plugin: Type.Object({ name: Type.String() }), options: Type.Unknown() },
-  { description: 'A plugin value created in code, e.g. secrets({ action: "block" }).' },
+  { plugin: Type.Object({ name: Type.String() }), options: Type.Unknown(), ...pluginPlacement },
+  {
+    description:
+      'A plugin value created in code, e.g. { ...secrets({ action: "block" }), scope: { teams: ["interns"] } }.',
+  },
 )
 const PluginEntry = Type.Union([PluginUseSchema, PluginInstanceShape])
 
@@ -447,7 +522,10 @@ export type RouteTargetConfig = Static<typeof RouteTarget>
 export type RetryConfig = Static<typeof Retry>
 export type BreakerConfig = Static<typeof Breaker>
 export type PolicyConfig = Static<typeof Policy>
+export type InlinePolicyConfig = Static<typeof InlinePolicy>
+export type FilePolicyConfig = Static<typeof FilePolicy>
 export type PluginUse = Static<typeof PluginUseSchema>
+export type PluginScopeConfig = NonNullable<PluginUse['scope']>
 export type LogLevel = (typeof LOG_LEVELS)[number]
 export type BudgetConfig = Static<typeof Budget>
 export type LimitsConfig = Static<typeof Limits>

@@ -8,10 +8,11 @@
 import { type LoadedPlugin, loadPlugins } from '../plugins/load.js'
 import { type CompiledPolicy, compilePolicies } from '../policy/compile.js'
 import { OPENAI_FAMILY_PRESETS } from '../providers/openai/presets.js'
+import { parseTargetRef } from '../routing/target-ref.js'
 import { checkCrossReferences } from './cross-references.js'
 import type { UserConfig } from './define.js'
 import { checkGovernanceReferences } from './governance-references.js'
-import { type ConfigProblem, pointer } from './problems.js'
+import { type ConfigProblem, didYouMean, pointer } from './problems.js'
 import { type Resolved, resolveEnv } from './resolve-env.js'
 import { checkShape } from './shape.js'
 
@@ -26,6 +27,8 @@ export interface CheckedConfig {
   /** Every secret value in the config, for scrubbing logs and upstream errors. */
   secrets: string[]
   policies: CompiledPolicy[]
+  /** Policy files the config uses: a save reloads like a save of the config. */
+  policyFiles: string[]
   plugins: LoadedPlugin[]
 }
 
@@ -45,10 +48,16 @@ export async function checkConfig(raw: unknown, options: CheckOptions): Promise<
   const config = env.value
   // The rest reads the config defensively, so one run reports every problem even when the shape is off.
   if (shapeProblems.length === 0) problems.push(...withoutFollowOns(checkProviderKeys(config), problems))
-  const policies = compilePolicies(Array.isArray(config.policies) ? config.policies : [])
+  const policies = compilePolicies(Array.isArray(config.policies) ? config.policies : [], options.configDir)
   problems.push(...withoutFollowOns(policies.problems, problems))
   const plugins = await loadPlugins(Array.isArray(config.plugins) ? config.plugins : [], options.configDir)
   problems.push(...withoutFollowOns(plugins.problems, problems))
+  problems.push(
+    ...policyReferenceProblems(
+      config,
+      plugins.plugins.map((p) => p.definition.name),
+    ),
+  )
   if (problems.length > 0) return { ok: false, problems }
 
   return {
@@ -60,6 +69,7 @@ export async function checkConfig(raw: unknown, options: CheckOptions): Promise<
       configDir: options.configDir,
       secrets: literalSecrets(config).concat(env.secrets),
       policies: policies.policies,
+      policyFiles: policies.files,
       plugins: plugins.plugins,
     },
   }
@@ -76,6 +86,38 @@ function withoutFollowOns(later: ConfigProblem[], earlier: readonly ConfigProble
   return later.filter(
     (problem) => !earlier.some((first) => first.path === problem.path || first.path.startsWith(`${problem.path}/`)),
   )
+}
+
+/** `route` actions must name something servable; `require` actions a plugin the config loads. */
+function policyReferenceProblems(config: ResolvedConfig, pluginNames: readonly string[]): ConfigProblem[] {
+  const routes = new Set(Object.keys(config.routes ?? {}))
+  const providers = new Set(Object.keys(config.providers ?? {}))
+  const problems: ConfigProblem[] = []
+  ;(Array.isArray(config.policies) ? config.policies : []).forEach((policy, i) => {
+    if (!policy || typeof policy !== 'object' || 'file' in policy) return
+    if (typeof policy.route === 'string' && parseTargetRef(policy.route, routes, providers).kind !== 'route') {
+      const ref = parseTargetRef(policy.route, routes, providers)
+      if (ref.kind !== 'model') {
+        problems.push({
+          path: `/policies/${i}/route`,
+          message: `'${policy.route}' is neither a route nor "provider/model"`,
+          hint: didYouMean(policy.route, routes) ?? `routes: ${[...routes].join(', ')}`,
+        })
+      }
+    }
+    ;(policy.require ?? []).forEach((name, j) => {
+      if (!pluginNames.includes(name)) {
+        problems.push({
+          path: `/policies/${i}/require/${j}`,
+          message: `no plugin named '${name}' is loaded`,
+          hint:
+            didYouMean(name, pluginNames) ??
+            'add the plugin to `plugins` (scoped with { required: true } to run only when required)',
+        })
+      }
+    })
+  })
+  return problems
 }
 
 /** A hosted provider with no usable key would fail every request: say so now. */

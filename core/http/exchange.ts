@@ -63,6 +63,8 @@ export function openExchange(
     caller: { key: null, team: null, org: null, metadata: {} },
     metadata: {},
     tags: {},
+    route: null,
+    required: new Set(),
     logger: logger.child({ requestId: req.id }),
     signal: abort.signal,
   }

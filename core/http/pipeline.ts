@@ -6,7 +6,7 @@
  */
 import { GatewayError } from '../errors.js'
 import type { DirectAnswer } from '../plugins/types.js'
-import { applyRequestPolicies } from '../policy/evaluate.js'
+import { type PolicyTrace, runPolicies } from '../policy/evaluate.js'
 import { requestInput } from '../policy/request-input.js'
 import type { AttemptObserver, ExecuteOptions } from '../routing/execute.js'
 import type { CompiledRoute } from '../routing/route-table.js'
@@ -113,12 +113,47 @@ function requestedOverride(exchange: Exchange, route: CompiledRoute): ExecuteOpt
   return { target: chosen, noFallback }
 }
 
+/**
+ * Response-phase policies. On a complete answer they may deny (the client
+ * gets the rule's error instead), change `response.*` fields or tag; at the
+ * end of a stream, whose bytes are already out, they can only tag.
+ */
+export async function respondPolicies(exchange: Exchange, response: Record<string, unknown> | null): Promise<void> {
+  const { runtime, ctx, record } = exchange
+  if (!runtime.policies.some((p) => p.phase === 'response')) return
+  const input = { ...requestInput(ctx, new Date()), response, usage: record.usage }
+  const trace: PolicyTrace[] = []
+  try {
+    await runPolicies(runtime.policies, 'response', ctx, input, response ? { response } : {}, trace)
+  } catch (error) {
+    if (response) throw error
+    ctx.logger.warn(
+      { err: error },
+      'a response-phase policy denied a stream that was already sent; only its tags apply',
+    )
+  } finally {
+    countMatches(exchange, 'response', trace)
+  }
+}
+
+function countMatches(exchange: Exchange, phase: 'request' | 'response', trace: readonly PolicyTrace[]): void {
+  for (const entry of trace)
+    if (entry.matched) exchange.runtime.metrics.policyMatches.inc({ policy: entry.policy, phase })
+}
+
 export async function prepareRequest(exchange: Exchange): Promise<Prepared> {
   const { runtime, ctx, principal } = exchange
-  await applyRequestPolicies(runtime.policies, ctx)
+  countMatches(
+    exchange,
+    'request',
+    await runPolicies(runtime.policies, 'request', ctx, requestInput(ctx, new Date()), {
+      body: ctx.body as unknown as Record<string, unknown>,
+    }),
+  )
   const { model } = ctx.body
   runtime.governor.authorize(principal, model)
   const route = runtime.routes.resolve(model)
+  ctx.route = route.name
   const candidates = runtime.routes.targetsOf(route).map(({ provider, model }) => ({
     provider,
     providerType: runtime.routes.provider(provider).type,

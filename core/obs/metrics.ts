@@ -91,6 +91,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   })
 
+  readonly pluginFailures = new Counter({
+    name: 'gateway_plugin_failures_total',
+    help: 'Plugin hooks that threw or ran out of time.',
+    labelNames: ['plugin', 'hook', 'reason'] as const,
+    registers: [this.registry],
+  })
+
+  readonly policyMatches = new Counter({
+    name: 'gateway_policy_matches_total',
+    help: 'Policies that matched, by name and phase.',
+    labelNames: ['policy', 'phase'] as const,
+    registers: [this.registry],
+  })
+
   readonly reloads = new Counter({
     name: 'gateway_config_reloads_total',
     help: 'Config loads by trigger and result.',

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { createJiti } from 'jiti'
 import { type ConfigProblem, didYouMean } from '../config/problems.js'
+import type { PluginScopeConfig } from '../config/schema.js'
 import { toPluginDefinition } from './define.js'
 import type { PluginDefinition, PluginInstance } from './types.js'
 
@@ -16,7 +17,14 @@ export interface LoadedPlugin {
   options: Record<string, unknown>
   /** Where it came from, for messages: the `use` specifier or "inline". */
   source: string
+  /** Where it runs; undefined: every request. */
+  scope: PluginScopeConfig | undefined
+  failOpen: boolean
+  timeoutMs: number
 }
+
+/** A hook that takes longer than this is treated as failed (configurable per plugin). */
+export const DEFAULT_HOOK_TIMEOUT_MS = 2000
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true })
 const optionValidators = new WeakMap<object, ValidateFunction>()
@@ -38,7 +46,15 @@ export async function loadPlugins(
     }
     const options = structuredClone(resolved.options ?? {})
     problems.push(...checkOptions(resolved.definition, options, `${at}/options`))
-    plugins.push({ definition: resolved.definition, options, source: resolved.source })
+    const placement = entry as { scope?: PluginScopeConfig; failOpen?: boolean; timeoutMs?: number }
+    plugins.push({
+      definition: resolved.definition,
+      options,
+      source: resolved.source,
+      scope: placement.scope,
+      failOpen: placement.failOpen === true,
+      timeoutMs: placement.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+    })
   }
 
   const firstAt = new Map<string, number>()

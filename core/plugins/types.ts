@@ -15,6 +15,10 @@ export interface RequestContext {
   readonly metadata: Readonly<Record<string, string>>
   /** Free-form labels for logs, set by policies and plugins. */
   readonly tags: Record<string, string>
+  /** The route serving the request, once resolved (null for a direct "provider/model" request). */
+  route: string | null
+  /** Plugins a policy required for this request (they run even when scoped to run only on demand). */
+  readonly required: Set<string>
   readonly logger: Logger
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal
@@ -56,6 +60,8 @@ export interface DirectAnswer {
 export interface PluginHooks {
   /** Before routing: modify `ctx.body`, reject by throwing a GatewayError, or answer directly. */
   onRequest?(ctx: RequestContext): void | DirectAnswer | Promise<void | DirectAnswer>
+  /** Before each upstream attempt (retries and fallbacks included); throw a GatewayError to veto the attempt. */
+  onAttempt?(ctx: RequestContext, target: AttemptTarget): void | Promise<void>
   /** A complete (non-stream) chat answer; return a replacement to modify it. */
   onResponse?(ctx: RequestContext, response: ChatCompletion): void | ChatCompletion | Promise<void | ChatCompletion>
   /** One stream chunk; return a replacement, or `null` to drop it. Synchronous: it is on the stream's hot path. */
@@ -66,9 +72,43 @@ export interface PluginHooks {
   close?(): void | Promise<void>
 }
 
+/** The upstream an attempt is about to call. */
+export interface AttemptTarget {
+  provider: string
+  model: string
+  /** 1 for the first attempt of the request. */
+  attempt: number
+}
+
+/** Key-value storage for a plugin, namespaced by its name, shared by replicas when the store is Redis. */
+export interface PluginStore {
+  get<T = unknown>(key: string): Promise<T | undefined>
+  /** `ttlMs`: forget the entry after this long. */
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>
+  delete(key: string): Promise<boolean>
+}
+
+/** Metrics a plugin may declare; names are prefixed `gateway_plugin_<plugin>_` and kept across reloads. */
+export interface PluginMetrics {
+  counter(
+    name: string,
+    help: string,
+    labelNames?: readonly string[],
+  ): { inc(labels?: Record<string, string>, value?: number): void }
+  histogram(
+    name: string,
+    help: string,
+    labelNames?: readonly string[],
+    buckets?: number[],
+  ): { observe(labels: Record<string, string>, value: number): void }
+}
+
 export interface PluginApi {
   /** A child logger that names the plugin. */
   readonly logger: Logger
+  /** Storage that survives reloads (memory, or Redis with `store: redis`). */
+  readonly store: PluginStore
+  readonly metrics: PluginMetrics
   /** Reads an environment variable (plugins should not read `process.env` directly). */
   env(name: string): string | undefined
   /** Directory of the config file, for resolving relative paths. */

@@ -1,21 +1,40 @@
 /**
- * Runs the request-phase policies in declared order. A rule that matches may
- * deny the request (the client gets the rule's status and message) or set
- * fields of the body. A rule that fails to evaluate fails closed.
+ * Runs one phase's policies in declared order and applies what they decide.
+ * Each rule's outcome is traced, for the log, `gateway explain` and
+ * `gateway test`. A rule that fails to evaluate refuses the request, unless
+ * it says `onError: 'skip'`.
  */
-import { GatewayError } from '../errors.js'
+import { GatewayError, isGatewayError } from '../errors.js'
 import type { RequestContext } from '../plugins/types.js'
+import { applyActions, type PolicyActions, type PolicyPhase } from './actions.js'
 import type { CompiledPolicy } from './compile.js'
-import { requestInput } from './request-input.js'
 
-export async function applyRequestPolicies(policies: readonly CompiledPolicy[], ctx: RequestContext): Promise<void> {
-  if (policies.length === 0) return
+export interface PolicyTrace {
+  policy: string
+  matched: boolean
+  actions?: PolicyActions
+  /** Evaluation failure; with `onError: 'skip'` the rule was skipped, otherwise the request refused. */
+  error?: string
+}
+
+export async function runPolicies(
+  policies: readonly CompiledPolicy[],
+  phase: PolicyPhase,
+  ctx: RequestContext,
+  input: Record<string, unknown>,
+  targets: { body?: Record<string, unknown>; response?: Record<string, unknown> },
+  trace: PolicyTrace[] = [],
+): Promise<PolicyTrace[]> {
   for (const policy of policies) {
-    let matched: unknown
+    if (policy.phase !== phase) continue
+    let actions: PolicyActions | null
     try {
-      matched = await policy.when.evaluate(requestInput(ctx, new Date()))
+      actions = await policy.decide(input)
     } catch (error) {
-      ctx.logger.error({ policy: policy.name, err: error }, 'policy failed to evaluate; refusing the request')
+      const message = (error as Error).message
+      trace.push({ policy: policy.name, matched: false, error: message })
+      ctx.logger.error({ policy: policy.name, source: policy.source, err: error }, 'policy failed to evaluate')
+      if (policy.onError === 'skip') continue
       throw new GatewayError({
         status: 503,
         type: 'api_error',
@@ -23,26 +42,14 @@ export async function applyRequestPolicies(policies: readonly CompiledPolicy[], 
         message: `policy '${policy.name}' could not be evaluated; the request was refused`,
       })
     }
-    if (!matched) continue
-    ctx.tags[`policy.${policy.name}`] = 'matched'
-    if (policy.deny) {
-      throw new GatewayError({
-        status: policy.deny.status,
-        type: policy.deny.status === 403 ? 'permission_error' : 'invalid_request_error',
-        code: policy.deny.code ?? 'policy_denied',
-        message: policy.deny.message,
-      })
+    trace.push({ policy: policy.name, matched: actions !== null, ...(actions && { actions }) })
+    if (!actions) continue
+    try {
+      applyActions(actions, policy.name, ctx, targets)
+    } catch (error) {
+      if (isGatewayError(error)) error.headers['x-gateway-policy'] = policy.name
+      throw error
     }
-    for (const { path, value } of policy.set) setPath(ctx.body as Record<string, unknown>, path, value)
   }
-}
-
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let node = target
-  for (const key of path.slice(0, -1)) {
-    const next = node[key]
-    node[key] = typeof next === 'object' && next !== null ? next : {}
-    node = node[key] as Record<string, unknown>
-  }
-  node[path[path.length - 1] as string] = structuredClone(value)
+  return trace
 }

@@ -21,6 +21,8 @@ export function requestInput(ctx: RequestContext, now: Date): Record<string, unk
   return {
     body: ctx.body,
     endpoint: ctx.endpoint,
+    /** The route (or "provider/model") the request names. */
+    route: (ctx.body as { model?: unknown }).model,
     caller: ctx.caller,
     metadata: ctx.metadata,
     headers,

@@ -8,6 +8,7 @@ import { Governor } from '../governance/governor.js'
 import { PriceTable } from '../governance/pricing.js'
 import { KeyRegistry } from '../governance/principal.js'
 import { PluginChain } from '../plugins/chain.js'
+import { pluginMetrics } from '../plugins/plugin-metrics.js'
 import { createProvider } from '../providers/create.js'
 import type { ProviderAdapter } from '../providers/provider.js'
 import { DEFAULT_BREAKER } from '../routing/circuit-breaker.js'
@@ -54,11 +55,18 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     defaultMaxOutputTokens: config.pricing?.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
     logger: deps.logger,
   })
-  const plugins = await PluginChain.create(checked.plugins, (plugin) => ({
-    logger: deps.logger.child({ plugin: plugin.definition.name }),
-    env: (name: string) => process.env[name],
-    configDir: checked.configDir,
-  }))
+  const storage = deps.process.pluginStorage(config.store, deps.logger)
+  const plugins = await PluginChain.create(
+    checked.plugins,
+    (plugin) => ({
+      logger: deps.logger.child({ plugin: plugin.definition.name }),
+      store: storage.for(plugin.definition.name),
+      metrics: pluginMetrics(deps.process.metrics.registry, plugin.definition.name),
+      env: (name: string) => process.env[name],
+      configDir: checked.configDir,
+    }),
+    (plugin, hook, reason) => deps.process.metrics.pluginFailures.inc({ plugin, hook, reason }),
+  )
   let closed = false
   return Object.freeze({
     version: deps.version,

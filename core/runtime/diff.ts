@@ -10,21 +10,37 @@ export interface SectionDiff {
   modified: string[]
 }
 
-export type ConfigDiff = Record<'providers' | 'routes' | 'policies' | 'plugins' | 'settings', SectionDiff>
+export type ConfigDiff = Record<
+  'providers' | 'routes' | 'orgs' | 'teams' | 'keys' | 'policies' | 'plugins' | 'settings',
+  SectionDiff
+>
+
+/** Policy files are named after the file unless they say otherwise. */
+const policyName = (policy: NonNullable<UserConfig['policies']>[number]): string =>
+  policy.name ?? ('file' in policy ? policy.file : '')
 
 export function diffConfigs(before: UserConfig, after: UserConfig): ConfigDiff {
+  const settings = (config: UserConfig) => ({
+    server: config.server,
+    admin: config.admin,
+    log: config.log,
+    auth: config.auth,
+    store: config.store,
+    pricing: config.pricing,
+    routing: config.routing,
+  })
   return {
     providers: diffNamed(before.providers, after.providers),
     routes: diffNamed(before.routes ?? {}, after.routes ?? {}),
-    policies: diffNamed(
-      byName(before.policies ?? [], (p) => p.name),
-      byName(after.policies ?? [], (p) => p.name),
+    orgs: diffNamed(before.orgs ?? {}, after.orgs ?? {}),
+    teams: diffNamed(before.teams ?? {}, after.teams ?? {}),
+    keys: diffNamed(
+      byName(before.keys ?? [], (k) => k.name),
+      byName(after.keys ?? [], (k) => k.name),
     ),
+    policies: diffNamed(byName(before.policies ?? [], policyName), byName(after.policies ?? [], policyName)),
     plugins: diffNamed(byName(before.plugins ?? [], pluginName), byName(after.plugins ?? [], pluginName)),
-    settings: diffNamed(
-      { server: before.server, admin: before.admin, log: before.log },
-      { server: after.server, admin: after.admin, log: after.log },
-    ),
+    settings: diffNamed(settings(before), settings(after)),
   }
 }
 

@@ -13,6 +13,7 @@ import { RedisStore } from '../governance/store/redis-store.js'
 import type { GovernanceStore } from '../governance/store/store.js'
 import { GatewayMetrics } from '../obs/metrics.js'
 import { SecretScrubber } from '../obs/secret-scrubber.js'
+import { PluginStorage } from '../plugins/plugin-storage.js'
 import { UpstreamPools } from '../providers/upstream-pools.js'
 import { RoutingState } from '../routing/routing-state.js'
 
@@ -21,7 +22,7 @@ export class ProcessState {
   readonly scrubber = new SecretScrubber()
   readonly routing = new RoutingState()
   readonly metrics = new GatewayMetrics(this.routing)
-  #store: { fingerprint: string; store: GovernanceStore } | undefined
+  #store: { fingerprint: string; store: GovernanceStore; plugins: PluginStorage } | undefined
 
   /**
    * The governance store, created from the first config that asks for one.
@@ -29,18 +30,33 @@ export class ProcessState {
    * `store` takes effect at the next restart; it is reported, not applied.
    */
   storeFor(config: Resolved<StoreConfig> | undefined, logger: Logger): GovernanceStore {
+    return this.#stores(config, logger).store
+  }
+
+  /** Plugins' key-value storage, on the same backend as the governance store. */
+  pluginStorage(config: Resolved<StoreConfig> | undefined, logger: Logger): PluginStorage {
+    return this.#stores(config, logger).plugins
+  }
+
+  #stores(
+    config: Resolved<StoreConfig> | undefined,
+    logger: Logger,
+  ): { store: GovernanceStore; plugins: PluginStorage } {
     const fingerprint = JSON.stringify(config ?? { kind: 'memory' })
     if (!this.#store) {
-      const store =
-        config?.kind === 'redis' ? new RedisStore({ url: config.url, prefix: config.prefix }) : new MemoryStore()
-      this.#store = { fingerprint, store }
+      const redis = config?.kind === 'redis' ? config : undefined
+      this.#store = {
+        fingerprint,
+        store: redis ? new RedisStore({ url: redis.url, prefix: redis.prefix }) : new MemoryStore(),
+        plugins: new PluginStorage(redis?.url),
+      }
     } else if (this.#store.fingerprint !== fingerprint) {
       logger.warn('the `store` setting changed; it takes effect at the next restart')
     }
-    return this.#store.store
+    return this.#store
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pools.close(), this.#store?.store.close()])
+    await Promise.all([this.pools.close(), this.#store?.store.close(), this.#store?.plugins.close()])
   }
 }

@@ -399,7 +399,7 @@ describe('gateway check: policies', () => {
         {
           path: '/policies/0',
           message: "policy 'audit' has no action",
-          hint: 'add `deny: { message }` or `set: { "body.field": value }`',
+          hint: 'add deny, set, unset, route, tag or require',
         },
       ],
     },
@@ -424,8 +424,8 @@ describe('gateway check: policies', () => {
       problems: [
         {
           path: '/policies/0/set/max_tokens',
-          message: "'max_tokens' is not an allowed key here (must match ^body(\\.[A-Za-z0-9_]+)+$)",
-          hint: 'Fields of the request to set, e.g. { "body.max_tokens": 1024 }.',
+          message: "'max_tokens' is not an allowed key here (must match ^(body|response)(\\.[A-Za-z0-9_]+)+$)",
+          hint: 'Fields to set: "body.*" in the request phase, "response.*" in the response phase.',
         },
       ],
     },

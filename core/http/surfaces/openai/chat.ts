@@ -9,7 +9,7 @@ import type { ChatChunk, ChatRequest } from '../../../canonical/chat.js'
 import { toClientError, UpstreamError } from '../../../providers/upstream-error.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
-import { prepareRequest, routeOptions } from '../../pipeline.js'
+import { prepareRequest, respondPolicies, routeOptions } from '../../pipeline.js'
 import { SseWriter } from '../../sse.js'
 import { openAIErrorBody, sendOpenAIError } from './errors.js'
 import { chunkText, forClient, withUsageRequested } from './stream-usage.js'
@@ -39,7 +39,8 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     const served = await executeRoute(
       route,
       runtime.routes,
-      async (provider, model, signal) => {
+      async (provider, model, signal, attempt) => {
+        await runtime.plugins.runAttempt(ctx, { provider: provider.name, model, attempt })
         const result = await provider.chat(request, { model, signal, requestId: ctx.requestId })
         if (result.stream)
           throw new Error(`provider '${provider.name}' streamed an answer that was not asked to stream`)
@@ -50,6 +51,7 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
     const completion = await runtime.plugins.runResponse(ctx, served.result)
     exchange.usage(completion.usage)
+    await respondPolicies(exchange, completion as unknown as Record<string, unknown>)
     await exchange.settle()
     res.json(completion)
     return
@@ -61,7 +63,8 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   const served = await executeRoute(
     route,
     runtime.routes,
-    async (provider, model, signal) => {
+    async (provider, model, signal, attempt) => {
+      await runtime.plugins.runAttempt(ctx, { provider: provider.name, model, attempt })
       const result = await provider.chat(upstreamRequest, { model, signal, requestId: ctx.requestId })
       if (!result.stream) throw new Error(`provider '${provider.name}' answered a stream request without streaming`)
       const chunks = result.chunks[Symbol.asyncIterator]()
@@ -99,6 +102,7 @@ async function relayStream(
       if (ctx.signal.aborted) return
       next = await chunks.next()
     }
+    await respondPolicies(exchange, null)
     await exchange.settle()
     await sse.send('[DONE]')
   } catch (error) {

@@ -20,7 +20,10 @@ async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void>
   const served = await executeRoute(
     route,
     runtime.routes,
-    (provider, model, signal) => provider.embeddings(request, { model, signal, requestId: ctx.requestId }),
+    async (provider, model, signal, attempt) => {
+      await runtime.plugins.runAttempt(ctx, { provider: provider.name, model, attempt })
+      return provider.embeddings(request, { model, signal, requestId: ctx.requestId })
+    },
     routeOptions(exchange, route, false),
   )
   exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
