@@ -29,6 +29,8 @@ export class UpstreamError extends Error {
   readonly code: string | null
   /** Set after a 429/401/403 when the provider has another usable key: a retry need not wait. */
   anotherKeyReady = false
+  /** The gateway never called the upstream (e.g. every key resting): says nothing about the target's health. */
+  readonly uncalled: boolean
   /** The request field the provider blamed, e.g. `messages[0].content`: relayed so the client can fix it. */
   readonly param: string | null
 
@@ -38,6 +40,7 @@ export class UpstreamError extends Error {
     status?: number
     retryAfterSeconds?: number
     code?: string | null
+    uncalled?: boolean
     param?: string | null
   }) {
     super(init.message)
@@ -46,6 +49,7 @@ export class UpstreamError extends Error {
     this.status = init.status
     this.retryAfterSeconds = init.retryAfterSeconds
     this.code = init.code ?? null
+    this.uncalled = init.uncalled === true
     this.param = init.param ?? null
   }
 }

@@ -108,7 +108,7 @@ export async function executeRoute<T>(
           throw thrown
         }
         const error = thrown
-        if (BREAKER_CLASSES.has(error.errorClass)) breaker.failure()
+        if (BREAKER_CLASSES.has(error.errorClass) && !error.uncalled) breaker.failure()
         else breaker.release()
         last = { error, provider }
 

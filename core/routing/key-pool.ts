@@ -40,10 +40,11 @@ export class KeyPool {
   choose(model: string, random: () => number = Math.random, now = Date.now()): KeyChoice {
     const allowed = this.#keys.filter((key) => !key.models || key.models.includes(model))
     if (allowed.length === 0) return { kind: 'none-allowed' }
-    const usable = allowed.filter((key) => this.#health.usable(key.id, now))
+    const usable = allowed.filter((key) => this.#health.usable(key.id, model, now))
     if (usable.length === 0) {
       const waitMs = this.#health.soonestUsable(
         allowed.map((key) => key.id),
+        model,
         now,
       )
       return Number.isFinite(waitMs) ? { kind: 'all-cooling', waitMs } : { kind: 'all-rejected' }
@@ -54,7 +55,8 @@ export class KeyPool {
   /** Whether another key than `except` could serve the model right now. */
   hasOther(model: string, except: PoolKey, now = Date.now()): boolean {
     return this.#keys.some(
-      (key) => key.id !== except.id && (!key.models || key.models.includes(model)) && this.#health.usable(key.id, now),
+      (key) =>
+        key.id !== except.id && (!key.models || key.models.includes(model)) && this.#health.usable(key.id, model, now),
     )
   }
 }

@@ -101,9 +101,14 @@ export class OpenAIAdapter implements ProviderAdapter {
           errorClass: 'rate_limited',
           message: `every key of provider '${this.name}' is resting after a 429`,
           retryAfterSeconds: choice.waitMs / 1000,
+          uncalled: true,
         })
       case 'all-rejected':
-        throw new UpstreamError({ errorClass: 'auth', message: `provider '${this.name}' rejected every key` })
+        throw new UpstreamError({
+          errorClass: 'auth',
+          message: `provider '${this.name}' rejected every key`,
+          uncalled: true,
+        })
     }
     const { key } = choice
     if (this.#options.preset.authHeader === 'api-key') headers['api-key'] = key.value
@@ -140,7 +145,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     const { health, keyCooldownMs, onKeyRejected } = this.#options
     if (error.status === 429) {
       const restMs = error.retryAfterSeconds === undefined ? keyCooldownMs : error.retryAfterSeconds * 1000
-      health.coolDown(key.id, this.name, key.label, restMs)
+      health.coolDown(key.id, model, this.name, key.label, restMs)
     } else if (error.status === 401 || error.status === 403) {
       health.reject(key.id, this.name, key.label, `HTTP ${error.status}: ${error.message}`)
       onKeyRejected(key.label, error.status)
