@@ -29,5 +29,13 @@ export default defineConfig({
       smart: { strategy: 'fallback', targets: ['openai/gpt-4o', 'mock/demo'] },
     }),
   },
-  policies: [{ name: 'cap-output', when: 'body.max_tokens > 4096', set: { 'body.max_tokens': 4096 } }],
+  policies: [
+    { name: 'cap-output', when: 'body.max_tokens > 4096', set: { 'body.max_tokens': 4096 } },
+    {
+      name: 'one-choice',
+      when: 'body.n > 1',
+      deny: { status: 400, message: 'n > 1 is not served by this gateway', code: 'n_not_supported' },
+    },
+    { file: 'policies/model-aliases.jsonata' },
+  ],
 })

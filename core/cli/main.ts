@@ -1,13 +1,21 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
 /** The `gateway` command line: start, check, print-config. */
 import { Command, InvalidArgumentError, Option } from 'commander'
+import type { UserConfig } from '../config/define.js'
 import { loadConfigFile } from '../config/load.js'
 import { ConfigError, ConfigLoadError } from '../config/problems.js'
 import { redactedConfig } from '../config/redact.js'
 import { checkConfig } from '../config/validate.js'
 import { startGateway } from '../gateway.js'
+import { diffConfigs } from '../runtime/diff.js'
 import { formatCheckReport, runCheck } from './check.js'
+import { formatDiff } from './diff.js'
+import { dryRun } from './dry-run.js'
+import { formatDecision } from './explain.js'
 import { newKeyInstructions } from './keys.js'
+import { type OfflineRuntime, offlineRuntime } from './offline-runtime.js'
+import { findTestFiles, formatResults, readCases, runCase } from './test-cases.js'
 import { fetchUsage, formatUsage } from './usage.js'
 
 const program = new Command('gateway').description('Declarative, config-as-code LLM gateway').showHelpAfterError()
@@ -85,6 +93,98 @@ program
       process.exitCode = error instanceof ConfigError ? 1 : 2
     }
   })
+
+program
+  .command('test')
+  .description('run policy and routing test cases (policies/*.test.yaml) without any provider; exit 1 on a failure')
+  .addOption(configOption())
+  .argument('[files...]', 'test files (default: policies/*.test.{yaml,yml,json} next to the config)')
+  .action(async (files: string[], opts: { config?: string }) => {
+    await withOfflineRuntime(opts.config, async ({ runtime }) => {
+      const paths = findTestFiles(runtime.checked.configDir, files)
+      if (paths.length === 0) {
+        process.stderr.write('no test files found (policies/*.test.yaml next to the config)\n')
+        return 2
+      }
+      const results = []
+      for (const file of paths)
+        for (const testCase of readCases(file)) results.push(await runCase(runtime, file, testCase))
+      process.stdout.write(`${formatResults(results)}\n`)
+      return results.some((r) => r.mismatches.length > 0) ? 1 : 0
+    })
+  })
+
+program
+  .command('explain')
+  .description(
+    'what the gateway would do with a request: policies, route, targets, plugins, limits (no provider is called)',
+  )
+  .addOption(configOption())
+  .option('-r, --request <file>', 'the request body as JSON (default: stdin)')
+  .option('-k, --key <name>', 'act as this virtual key')
+  .option('-H, --header <name:value...>', 'request headers, e.g. x-gateway-metadata:{"tier":"batch"}')
+  .option('--embeddings', 'the request is an embeddings request')
+  .option('--json', 'print the decision as JSON')
+  .action(
+    async (opts: {
+      config?: string
+      request?: string
+      key?: string
+      header?: string[]
+      embeddings?: boolean
+      json?: boolean
+    }) => {
+      const text = opts.request ? readFileSync(opts.request, 'utf8') : readFileSync(0, 'utf8')
+      const request = JSON.parse(text) as { model?: unknown }
+      const headers = Object.fromEntries(
+        (opts.header ?? []).map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]),
+      )
+      await withOfflineRuntime(opts.config, async ({ runtime }) => {
+        const decision = await dryRun(runtime, {
+          request,
+          key: opts.key,
+          headers,
+          endpoint: opts.embeddings ? 'embeddings' : 'chat',
+        })
+        process.stdout.write(`${opts.json ? JSON.stringify(decision, null, 2) : formatDecision(decision, request)}\n`)
+        return 0
+      })
+    },
+  )
+
+program
+  .command('diff')
+  .description('what changes between two configs: providers, routes, orgs, teams, keys, policies, plugins, settings')
+  .argument('<old>', 'the config before')
+  .argument('<new>', 'the config after')
+  .action(async (before: string, after: string) => {
+    try {
+      const [a, b] = await Promise.all([loadConfigFile({ configPath: before }), loadConfigFile({ configPath: after })])
+      process.stdout.write(`${formatDiff(diffConfigs(a.raw as UserConfig, b.raw as UserConfig))}\n`)
+    } catch (error) {
+      if (!(error instanceof ConfigLoadError)) throw error
+      process.stderr.write(`${error.message}\n`)
+      process.exitCode = 2
+    }
+  })
+
+/** Runs an offline command on a compiled runtime; config errors exit 1, load errors 2. */
+async function withOfflineRuntime(configPath: string | undefined, run: (offline: OfflineRuntime) => Promise<number>) {
+  let offline: OfflineRuntime
+  try {
+    offline = await offlineRuntime(configPath)
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof ConfigLoadError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exitCode = error instanceof ConfigError ? 1 : 2
+    return
+  }
+  try {
+    process.exitCode = await run(offline)
+  } finally {
+    await offline.close()
+  }
+}
 
 const keys = program.command('keys').description('virtual keys')
 keys

@@ -64,6 +64,8 @@ function compileLevel(kind: LevelKind, name: string, grant: Grant): GovernedLeve
 export class KeyRegistry {
   /** Hash -> principal. */
   readonly #byHash: ReadonlyMap<string, Principal>
+  /** Key name -> principal, for tools that act as a named caller (`gateway test`, `gateway explain`). */
+  readonly #byName: ReadonlyMap<string, Principal>
   readonly #levels: readonly GovernedLevel[]
 
   constructor(config: {
@@ -91,6 +93,7 @@ export class KeyRegistry {
       byHash.set(key.hash, Object.freeze({ key: key.name, team: teamName, org: orgName, levels, metadata }))
     }
     this.#byHash = byHash
+    this.#byName = new Map([...byHash.values()].map((principal) => [principal.key as string, principal]))
     this.#levels = [...orgs.values(), ...teams.values(), ...keyLevels]
   }
 
@@ -102,6 +105,10 @@ export class KeyRegistry {
    */
   find(hash: string): Principal | undefined {
     return this.#byHash.get(hash)
+  }
+
+  named(key: string): Principal | undefined {
+    return this.#byName.get(key)
   }
 
   get size(): number {

@@ -33,6 +33,7 @@ export type PluginFailureListener = (plugin: string, hook: HookName | 'close', r
 
 export class PluginChain {
   readonly names: readonly string[]
+  readonly #placed: readonly Placed[]
   readonly #onRequest: Hook<'onRequest'>[]
   readonly #onAttempt: Hook<'onAttempt'>[]
   readonly #onResponse: Hook<'onResponse'>[]
@@ -43,6 +44,7 @@ export class PluginChain {
 
   private constructor(instances: ReadonlyArray<Placed & { hooks: PluginHooks }>, onFailure: PluginFailureListener) {
     this.names = instances.map((i) => i.plugin)
+    this.#placed = instances.map(({ hooks: _hooks, ...placed }) => placed)
     this.#onFailure = onFailure
     const collect = <K extends keyof PluginHooks>(key: K, order: 'declared' | 'reverse'): Hook<K>[] => {
       const list = instances.flatMap(({ hooks, ...placed }) => {
@@ -75,6 +77,11 @@ export class PluginChain {
       })
     }
     return new PluginChain(instances, onFailure)
+  }
+
+  /** The plugins whose scope takes in this request, in declared order. */
+  applicable(ctx: RequestContext): string[] {
+    return this.#placed.filter((p) => !p.applies || p.applies(ctx)).map((p) => p.plugin)
   }
 
   get hasChunkHooks(): boolean {
