@@ -12,7 +12,9 @@ export default defineConfig({
     primary: { type: 'mock', models: ['large', 'small'] },
     backup: { type: 'mock', models: ['large'] },
   },
-  pricing: { overrides: { 'primary/large': { input: 2.5, output: 10 }, 'primary/small': { input: 0.15, output: 0.6 } } },
+  pricing: {
+    overrides: { 'primary/large': { input: 2.5, output: 10 }, 'primary/small': { input: 0.15, output: 0.6 } },
+  },
   routes: {
     smart: { strategy: 'fallback', targets: ['primary/large', 'backup/large'] },
     assistant: {
@@ -30,7 +32,11 @@ export default defineConfig({
     interns: { org: 'acme', models: ['assistant'], budget: { usd: 5, period: 'day', window: 'rolling' } },
   },
   keys: [
-    { name: 'lab-notebook', hash: 'sha256:6f4a0bc9b8de1d6d7f3bf93e2b3aa5f2ad53a8cb5fd8cd2c10b49e0a3a3e0b11', team: 'research' },
+    {
+      name: 'lab-notebook',
+      hash: 'sha256:6f4a0bc9b8de1d6d7f3bf93e2b3aa5f2ad53a8cb5fd8cd2c10b49e0a3a3e0b11',
+      team: 'research',
+    },
     {
       name: 'intern-1',
       hash: 'sha256:0c1b7bd9e42af2b8f0b7d38d2d2b5ea2d2e5cf6c0db3b1c59c6a3d0e4f1a2b3c',

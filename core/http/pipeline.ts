@@ -124,13 +124,12 @@ export async function respondPolicies(exchange: Exchange, response: Record<strin
   const input = { ...requestInput(ctx, new Date()), response, usage: record.usage }
   const trace: PolicyTrace[] = []
   try {
-    await runPolicies(runtime.policies, 'response', ctx, input, response ? { response } : {}, trace)
+    await runPolicies(runtime.policies, 'response', ctx, input, response ? { response } : {}, trace, {
+      alreadySent: !response,
+    })
   } catch (error) {
+    // A rule that failed to evaluate (and was logged): a stream's bytes are out, so there is nothing to refuse.
     if (response) throw error
-    ctx.logger.warn(
-      { err: error },
-      'a response-phase policy denied a stream that was already sent; only its tags apply',
-    )
   } finally {
     countMatches(exchange, 'response', trace)
   }

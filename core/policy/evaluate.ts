@@ -17,6 +17,10 @@ export interface PolicyTrace {
   error?: string
 }
 
+/**
+ * `alreadySent`: the answer is out (the end of a stream), so a rule that
+ * denies is logged and its other actions, its tags, still apply.
+ */
 export async function runPolicies(
   policies: readonly CompiledPolicy[],
   phase: PolicyPhase,
@@ -24,6 +28,7 @@ export async function runPolicies(
   input: Record<string, unknown>,
   targets: { body?: Record<string, unknown>; response?: Record<string, unknown> },
   trace: PolicyTrace[] = [],
+  { alreadySent = false }: { alreadySent?: boolean } = {},
 ): Promise<PolicyTrace[]> {
   for (const policy of policies) {
     if (policy.phase !== phase) continue
@@ -44,6 +49,10 @@ export async function runPolicies(
     }
     trace.push({ policy: policy.name, matched: actions !== null, ...(actions && { actions }) })
     if (!actions) continue
+    if (actions.deny && alreadySent) {
+      ctx.logger.warn({ policy: policy.name }, 'a policy denied an answer that was already sent; only its tags apply')
+      actions = { ...actions, deny: undefined }
+    }
     try {
       applyActions(actions, policy.name, ctx, targets)
     } catch (error) {

@@ -72,7 +72,7 @@ export class Reloader {
     return this.#queued
   }
 
-  /** Watches the config file, the local modules it imports and local plugin files. */
+  /** Watches the config file, the local modules it imports, local plugin files and policy files. */
   async watch(): Promise<void> {
     this.#watcher = watch([], { ignoreInitial: true })
     this.#watcher.on('all', (_event, file) => {
@@ -152,7 +152,12 @@ export class Reloader {
   #updateWatchList(): void {
     if (!this.#watcher || !this.#configPath) return
     const next = new Set(
-      [this.#configPath, ...localImports(this.#configPath), ...this.#localPluginFiles()].map((f) => path.resolve(f)),
+      [
+        this.#configPath,
+        ...localImports(this.#configPath),
+        ...this.#localPluginFiles(),
+        ...(this.#options.holder.current?.checked.policyFiles ?? []),
+      ].map((f) => path.resolve(f)),
     )
     const removed = [...this.#watched].filter((file) => !next.has(file))
     const added = [...next].filter((file) => !this.#watched.has(file))

@@ -3,7 +3,7 @@
  * directory, an ephemeral port on 127.0.0.1, and every log line captured so
  * tests can assert on logs (and on what must never be in them).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
@@ -35,12 +35,15 @@ export async function startTestGateway(
   configSource: string,
   options: Omit<GatewayOptions, 'configPath' | 'logDestination' | 'port' | 'host'> & {
     fileName?: string
-    /** Other files to write next to the config first (relative path -> text). */
+    /** Other files to write next to the config first (relative path -> text; directories are created). */
     files?: Record<string, string>
   } = {},
 ): Promise<TestGateway> {
   const dir = makeConfigDir()
-  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(dir, name), text)
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    writeFileSync(path.join(dir, name), text)
+  }
   const configPath = path.join(dir, options.fileName ?? 'gateway.config.ts')
   writeFileSync(configPath, configSource)
   const logs: string[] = []

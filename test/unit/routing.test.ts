@@ -166,6 +166,10 @@ describe('KeyPool', () => {
     expect(labelOf(pool.choose('other-model', () => 0, 7_000))).toBe('one')
     health.reject('p#one', 'p', 'one', 'HTTP 403')
     expect(labelOf(pool.choose('m', () => 0, 6_000))).toBe('all-rejected')
-    expect(health.report(6_000).map((s) => `${s.key}:${s.state}`)).toEqual(['two:rejected', 'one:rejected', 'one:cooling'])
+    expect(health.report(6_000).map((s) => `${s.key}:${s.state}`)).toEqual([
+      'two:rejected',
+      'one:rejected',
+      'one:cooling',
+    ])
   })
 })

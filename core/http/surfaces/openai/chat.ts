@@ -5,7 +5,7 @@
  * frame in the stream, which the OpenAI SDKs raise as an exception.
  */
 import type { Response } from 'express'
-import type { ChatChunk, ChatRequest } from '../../../canonical/chat.js'
+import { type ChatChunk, type ChatCompletion, type ChatRequest, messageText } from '../../../canonical/chat.js'
 import { toClientError, UpstreamError } from '../../../providers/upstream-error.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
@@ -28,12 +28,13 @@ export function chatCompletions(deps: SurfaceDeps) {
 async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   const { runtime, ctx } = exchange
   const { route, direct } = await prepareRequest(exchange)
+  const request = ctx.body as ChatRequest
   if (direct) {
     res.setHeader('x-gateway-answered-by', 'plugin')
-    res.json(direct.respond)
+    if (request.stream) await streamDirectAnswer(res, direct.respond, request.stream_options?.include_usage === true)
+    else res.json(direct.respond)
     return
   }
-  const request = ctx.body as ChatRequest
 
   if (!request.stream) {
     const served = await executeRoute(
@@ -116,4 +117,35 @@ async function relayStream(
     await chunks.return?.()
     sse.end()
   }
+}
+
+/**
+ * A plugin's direct answer to a stream request goes out as a stream (a JSON
+ * body reads as an empty stream to an SDK): each choice's message as one
+ * delta, the finish reasons, the usage if the client asked for it, [DONE].
+ */
+async function streamDirectAnswer(res: Response, answer: ChatCompletion, clientWantsUsage: boolean): Promise<void> {
+  const frame = (choices: ChatChunk['choices'], extra: Partial<ChatChunk> = {}): string =>
+    JSON.stringify({
+      id: answer.id,
+      object: 'chat.completion.chunk',
+      created: answer.created,
+      model: answer.model,
+      choices,
+      ...extra,
+    } satisfies ChatChunk)
+  const sse = new SseWriter(res)
+  sse.open()
+  for (const { index, message } of answer.choices) {
+    const delta = {
+      role: message.role,
+      content: message.content == null ? null : messageText(message),
+      ...(message.tool_calls && { tool_calls: message.tool_calls.map((call, i) => ({ index: i, ...call })) }),
+    }
+    await sse.send(frame([{ index, delta, finish_reason: null }]))
+  }
+  await sse.send(frame(answer.choices.map(({ index, finish_reason }) => ({ index, delta: {}, finish_reason }))))
+  if (clientWantsUsage && answer.usage) await sse.send(frame([], { usage: answer.usage }))
+  await sse.send('[DONE]')
+  sse.end()
 }
