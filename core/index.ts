@@ -28,5 +28,6 @@ export type {
   PluginFactory,
   PluginHooks,
   PluginInstance,
+  PluginRejection,
   RequestContext,
 } from './plugins/types.js'

@@ -30,6 +30,10 @@ export interface Exchange {
   usage(usage: Usage | null | undefined): void
   /** Text streamed to the client, counted for billing when the upstream reports no usage. */
   streamed(text: string): void
+  /** A stream chunk went out: measures time to first token and the gaps between chunks. */
+  chunkSent(): void
+  /** Time spent on an upstream attempt or waiting to retry, so the gateway's own time can be told apart. */
+  upstreamTime(ms: number): void
   /**
    * Books the answer's real cost and frees what the request held, before its
    * last bytes go out: a client that sends its next request on receipt must
@@ -80,6 +84,8 @@ export function openExchange(
     model: null,
     attempts: 0,
     durationMs: 0,
+    ttftMs: null,
+    upstreamMs: 0,
     usage: null,
     costUsd: null,
     error: null,
@@ -88,6 +94,7 @@ export function openExchange(
   let admission: Admission | undefined
   let target: PricedTarget | null = null
   let streamedText = ''
+  let lastChunkAt: number | null = null
 
   /** The upstream's usage, or, for a stream it never reported, the prompt plus what was streamed. */
   const billableUsage = (): Usage | null => {
@@ -142,6 +149,15 @@ export function openExchange(
     },
     streamed(text) {
       streamedText += text
+    },
+    chunkSent() {
+      const now = performance.now()
+      if (lastChunkAt === null) record.ttftMs = Math.round(now - started)
+      else runtime.metrics.interChunkSeconds.observe((now - lastChunkAt) / 1000)
+      lastChunkAt = now
+    },
+    upstreamTime(ms) {
+      record.upstreamMs += ms
     },
     settle,
     failed(error) {
@@ -228,6 +244,15 @@ function recordMetrics(runtime: Runtime, record: CompletionRecord, usage: Usage 
   )
   if (record.error && GOVERNANCE_CODES.has(record.error.code))
     metrics.governanceRejections.inc({ reason: record.error.code })
+  if (record.ttftMs !== null) metrics.ttftSeconds.observe({ route }, record.ttftMs / 1000)
+  if (record.provider) {
+    // The gateway's own time: until the answer (or, for a stream, its first chunk) minus time spent on upstreams.
+    const until = record.ttftMs ?? record.durationMs
+    metrics.overheadSeconds.observe(
+      { endpoint: record.endpoint, stream: String(record.stream) },
+      Math.max(0, until - record.upstreamMs) / 1000,
+    )
+  }
   if (!record.provider || !usage) return
   const labels = { provider: record.provider, model }
   metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens)

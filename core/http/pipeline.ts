@@ -45,11 +45,13 @@ function attemptObserver(exchange: Exchange, route: CompiledRoute): AttemptObser
   const routeLabel = route.name ?? 'direct'
   return {
     onServed: ({ provider, model, ms }) => {
+      exchange.upstreamTime(ms)
       const labels = { provider, model: routes.modelLabel(provider, model) }
       metrics.attempts.inc({ ...labels, outcome: 'ok' })
       metrics.attemptSeconds.observe(labels, ms / 1000)
     },
-    onAttemptFailed: ({ provider, model, error, next, delayMs }) => {
+    onAttemptFailed: ({ provider, model, error, next, delayMs, ms }) => {
+      exchange.upstreamTime(ms + delayMs)
       ctx.logger.warn(
         { provider, model, errorClass: error.errorClass, status: error.status, next, delayMs, message: error.message },
         'attempt failed',

@@ -28,6 +28,43 @@ export class GatewayMetrics {
     registers: [this.registry],
   })
 
+  readonly ttftSeconds = new Histogram({
+    name: 'gateway_time_to_first_token_seconds',
+    help: 'Streams: from request to the first chunk sent to the client.',
+    labelNames: ['route'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30],
+    registers: [this.registry],
+  })
+
+  readonly interChunkSeconds = new Histogram({
+    name: 'gateway_inter_chunk_seconds',
+    help: 'Streams: gaps between chunks sent to the client.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
+
+  readonly overheadSeconds = new Histogram({
+    name: 'gateway_overhead_seconds',
+    help: "The gateway's own time per request: until the answer (streams: first chunk) minus time on upstreams.",
+    labelNames: ['endpoint', 'stream'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  })
+
+  readonly guardrailVerdicts = new Counter({
+    name: 'gateway_guardrail_verdicts_total',
+    help: 'Verdicts plugins report (allow, block, redact, flag, ...), by plugin.',
+    labelNames: ['plugin', 'verdict'] as const,
+    registers: [this.registry],
+  })
+
+  readonly cacheLookups = new Counter({
+    name: 'gateway_cache_lookups_total',
+    help: 'Cache lookups plugins report, by plugin and result (hit, miss).',
+    labelNames: ['plugin', 'result'] as const,
+    registers: [this.registry],
+  })
+
   readonly inFlight = new Gauge({
     name: 'gateway_requests_in_flight',
     help: 'Data-plane requests being served now.',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { ChatChunk, ChatCompletion, ChatRequest, Usage } from '../canonical/chat.js'
 import type { EmbeddingsRequest } from '../canonical/embeddings.js'
+import type { ErrorType, GatewayError } from '../errors.js'
 
 /** What a plugin sees of a request in flight. `body` may be modified by `onRequest`. */
 export interface RequestContext {
@@ -45,6 +46,10 @@ export interface CompletionRecord {
   model: string | null
   attempts: number
   durationMs: number
+  /** Streams: until the first chunk reached the client. */
+  ttftMs: number | null
+  /** Time spent waiting on upstreams (every attempt, retry waits included). */
+  upstreamMs: number
   usage: Usage | null
   /** What the request cost, from the provider's usage and the price table. */
   costUsd: number | null
@@ -113,6 +118,34 @@ export interface PluginApi {
   env(name: string): string | undefined
   /** Directory of the config file, for resolving relative paths. */
   readonly configDir: string
+  /**
+   * The error that refuses the request with this answer: `throw api.reject({ code, message })` from a
+   * request-phase hook. For plugins that do not import llm-gateway (and so not its GatewayError).
+   */
+  reject(rejection: PluginRejection): GatewayError
+  /** Reports a guardrail's verdict on a request or answer: counted in gateway_guardrail_verdicts_total. */
+  verdict(verdict: GuardrailVerdict): void
+  /** Reports a cache lookup: counted in gateway_cache_lookups_total. */
+  cacheLookup(result: 'hit' | 'miss'): void
+}
+
+/** The verdicts a guardrail reports; a closed set, so metric labels stay bounded. */
+export type GuardrailVerdict = 'allow' | 'block' | 'redact' | 'flag' | 'error'
+
+/** How a plugin refuses a request; the surface renders it in its wire format (OpenAI: `{ error: {...} }`). */
+export interface PluginRejection {
+  /** HTTP status, 400 to 599; default 400. */
+  status?: number
+  /** Machine-readable, e.g. `word_blocked`. */
+  code: string
+  message: string
+  /** The request field at fault, in OpenAI's form: `messages[2].content`. */
+  param?: string | null
+  /** Default from the status: 400 invalid_request_error, 401 authentication_error, 403 permission_error,
+   * 404 not_found_error, 429 rate_limit_error, other 4xx invalid_request_error, 5xx api_error. */
+  type?: ErrorType
+  /** Response headers, e.g. `retry-after`. */
+  headers?: Record<string, string>
 }
 
 /** A JSON Schema object describing a plugin's options. */

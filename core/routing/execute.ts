@@ -32,6 +32,8 @@ export interface AttemptObserver {
     error: UpstreamError
     next: AttemptOutcome
     delayMs: number
+    /** How long the failed attempt took. */
+    ms: number
   }): void
   onSkipped?(info: { provider: string; model: string; reason: 'circuit-open' }): void
   onServed?(info: { provider: string; model: string; attempts: number; ms: number }): void
@@ -114,16 +116,37 @@ export async function executeRoute<T>(
 
         const delayMs = retryDelay(route, tryNumber, error, options.strategy.random)
         if (delayMs !== null && Date.now() + delayMs < deadline && breaker.tryAcquire()) {
-          options.observer?.onAttemptFailed?.({ provider, model, error, next: 'retry', delayMs })
+          options.observer?.onAttemptFailed?.({
+            provider,
+            model,
+            error,
+            next: 'retry',
+            delayMs,
+            ms: Date.now() - attemptStarted,
+          })
           await sleep(delayMs, undefined, { signal: options.signal })
           continue
         }
         if (error.errorClass === 'context_length_exceeded' && route.onContextLength && Date.now() < deadline) {
-          options.observer?.onAttemptFailed?.({ provider, model, error, next: 'fallback', delayMs: 0 })
+          options.observer?.onAttemptFailed?.({
+            provider,
+            model,
+            error,
+            next: 'fallback',
+            delayMs: 0,
+            ms: Date.now() - attemptStarted,
+          })
           return withAttempts(await executeRoute(contextRoute(route, deadline), table, attempt, options), attempts)
         }
         const next: AttemptOutcome = fallbackOn.has(error.errorClass) && Date.now() < deadline ? 'fallback' : 'return'
-        options.observer?.onAttemptFailed?.({ provider, model, error, next, delayMs: 0 })
+        options.observer?.onAttemptFailed?.({
+          provider,
+          model,
+          error,
+          next,
+          delayMs: 0,
+          ms: Date.now() - attemptStarted,
+        })
         if (next === 'return') throw exhausted(error, provider, attempts)
         break
       }

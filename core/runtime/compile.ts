@@ -9,6 +9,7 @@ import { PriceTable } from '../governance/pricing.js'
 import { KeyRegistry } from '../governance/principal.js'
 import { PluginChain } from '../plugins/chain.js'
 import { pluginMetrics } from '../plugins/plugin-metrics.js'
+import { pluginRejection } from '../plugins/reject.js'
 import { createProvider } from '../providers/create.js'
 import type { ProviderAdapter } from '../providers/provider.js'
 import { DEFAULT_BREAKER } from '../routing/circuit-breaker.js'
@@ -64,6 +65,9 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
       metrics: pluginMetrics(deps.process.metrics.registry, plugin.definition.name),
       env: (name: string) => process.env[name],
       configDir: checked.configDir,
+      reject: pluginRejection,
+      verdict: (verdict) => deps.process.metrics.guardrailVerdicts.inc({ plugin: plugin.definition.name, verdict }),
+      cacheLookup: (result) => deps.process.metrics.cacheLookups.inc({ plugin: plugin.definition.name, result }),
     }),
     (plugin, hook, reason) => deps.process.metrics.pluginFailures.inc({ plugin, hook, reason }),
   )

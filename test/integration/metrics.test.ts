@@ -1,6 +1,6 @@
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
+import { CORE_ENTRY, startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
 
 describe('metrics and routing health', () => {
   let gateway: TestGateway
@@ -65,5 +65,62 @@ describe('metrics and routing health', () => {
     expect(body.breakers['broken/demo']?.state).toBe('open')
     expect(body.breakers['good/demo']?.state).toBe('closed')
     expect(body.keys).toEqual([])
+  })
+})
+
+describe('latency, stream and plugin-reported metrics', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await startTestGateway(
+      `import { defineConfig, definePlugin } from ${JSON.stringify(CORE_ENTRY)}
+const guard = definePlugin({
+  name: 'guard',
+  setup: (_options, api) => ({
+    onRequest: async (ctx) => {
+      api.cacheLookup('miss')
+      api.verdict(JSON.stringify(ctx.body).includes('forbidden') ? 'flag' : 'allow')
+    },
+  }),
+})
+export default defineConfig({
+  providers: { mock: { type: 'mock', chunkSize: 1, chunkDelayMs: 5 } },
+  routes: { demo: { targets: ['mock/demo'] } },
+  plugins: [guard()],
+})
+`,
+    )
+    for (const content of ['one two three four', 'a forbidden word']) {
+      await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'demo', stream: true, messages: [{ role: 'user', content }] }),
+      }).then((r) => r.body.text())
+    }
+  })
+  afterAll(() => gateway.close())
+
+  it('measures time to first token, gaps between chunks and the gateway overhead; counts verdicts and cache lookups', async () => {
+    const text = await (await request(`${gateway.url}/metrics`)).body.text()
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+      return line === undefined ? undefined : Number(line.slice(series.length + 1))
+    }
+    expect(value('gateway_time_to_first_token_seconds_count{route="demo"}')).toBe(2)
+    // "You said: one two three four": 7 chunks of content plus role and finish, 5 ms apart.
+    expect(value('gateway_inter_chunk_seconds_count')).toBeGreaterThanOrEqual(10)
+    expect(value('gateway_overhead_seconds_count{endpoint="chat",stream="true"}')).toBe(2)
+    expect(value('gateway_guardrail_verdicts_total{plugin="guard",verdict="allow"}')).toBe(1)
+    expect(value('gateway_guardrail_verdicts_total{plugin="guard",verdict="flag"}')).toBe(1)
+    expect(value('gateway_cache_lookups_total{plugin="guard",result="miss"}')).toBe(2)
+  })
+
+  it('logs time to first token and upstream time in the request line', () => {
+    const lines = gateway.logs.map((line) => JSON.parse(line) as { msg: string; ttftMs?: number; upstreamMs?: number })
+    const requests = lines.filter((line) => line.msg === 'request')
+    expect(requests).toHaveLength(2)
+    for (const line of requests) {
+      expect(line.ttftMs).toBeGreaterThanOrEqual(0)
+      expect(line.upstreamMs).toBeGreaterThanOrEqual(0)
+    }
   })
 })

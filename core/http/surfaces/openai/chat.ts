@@ -99,7 +99,10 @@ async function relayStream(
       exchange.streamed(chunkText(next.value))
       const visible = forClient(next.value, clientWantsUsage)
       const chunk = visible && runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, visible) : visible
-      if (chunk) await sse.send(JSON.stringify(chunk))
+      if (chunk) {
+        await sse.send(JSON.stringify(chunk))
+        exchange.chunkSent()
+      }
       if (ctx.signal.aborted) return
       next = await chunks.next()
     }
