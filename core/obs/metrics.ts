@@ -160,6 +160,6 @@ export class GatewayMetrics {
         for (const [target, breaker] of routing.breakers()) this.set({ target }, BREAKER_VALUE[breaker.state()])
       },
     })
-    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' })
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' })
   }
 }
