@@ -453,8 +453,11 @@ export const GatewayConfigSchema = Type.Object(
     ),
     log: Type.Optional(
       Type.Object(
-        { level: Type.Optional(stringEnum(LOG_LEVELS)), pretty: Type.Optional(Type.Boolean()) },
-        { additionalProperties: false },
+        { level: Type.Optional(stringEnum(LOG_LEVELS)) },
+        {
+          additionalProperties: false,
+          description: 'The level applies on every reload; human-readable output is `gateway start --pretty` or LOG_PRETTY=1.',
+        },
       ),
     ),
     auth: Type.Optional(
