@@ -138,6 +138,15 @@ function checkOptions(definition: PluginDefinition, options: Record<string, unkn
     if (error.keyword === 'required') {
       return { path: `${at}${error.instancePath}/${error.params.missingProperty}`, message: 'is required' }
     }
+    if (error.keyword === 'enum') {
+      const allowed = (error.params.allowedValues as unknown[]).map(String)
+      const hint = didYouMean(String(error.data), allowed)
+      return {
+        path: `${at}${error.instancePath}`,
+        message: `must be one of: ${allowed.join(', ')}`,
+        ...(hint && { hint }),
+      }
+    }
     return { path: `${at}${error.instancePath}`, message: error.message ?? `fails ${error.keyword}` }
   })
 }

@@ -312,12 +312,12 @@ describe('gateway check: top level and server', () => {
     },
     {
       name: 'unknown top-level property with no near miss lists what is allowed',
-      config: `{ providers: { ${MOCK} }, telemetry: true }`,
+      config: `{ providers: { ${MOCK} }, observability: true }`,
       problems: [
         {
-          path: '/telemetry',
-          message: "unknown property 'telemetry'",
-          hint: 'allowed here: $schema, server, admin, log, auth, store, orgs, teams, keys, pricing, routing, providers, routes, policies, plugins',
+          path: '/observability',
+          message: "unknown property 'observability'",
+          hint: 'allowed here: $schema, server, admin, log, telemetry, auth, store, orgs, teams, keys, pricing, routing, providers, routes, policies, plugins',
         },
       ],
     },
@@ -564,6 +564,16 @@ export default definePlugin({
         hint: "did you mean 'mode'?",
       },
       { path: '/plugins/0/options/max', message: 'must be >= 1' },
+    ])
+  })
+
+  it('an option outside its allowed values lists them, with a did-you-mean', async () => {
+    const report = await checkTs(
+      `{ providers: { ${MOCK} }, plugins: [{ use: './plugins/rate-cap.ts', options: { max: 1, mode: 'blok' } }] }`,
+      { files },
+    )
+    expectInvalid(report, [
+      { path: '/plugins/0/options/mode', message: 'must be one of: block, warn', hint: "did you mean 'block'?" },
     ])
   })
 
