@@ -54,19 +54,6 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Classes worth trying another target for; the rest are the request's own fault. */
-const FALLBACK_CLASSES: ReadonlySet<UpstreamErrorClass> = new Set([
-  'rate_limited',
-  'overloaded',
-  'server_error',
-  'auth',
-  'not_found',
-  'timeout',
-  'connection',
-])
-
-export const shouldFallBack = (error: UpstreamError) => FALLBACK_CLASSES.has(error.errorClass)
-
 export function classifyStatus(status: number, code: string | null, message: string): UpstreamErrorClass {
   if (status === 429) return 'rate_limited'
   if (status === 529 || status === 503) return 'overloaded'

@@ -4,6 +4,7 @@
  * that are not resting after a 429 or taken out after a 401/403.
  */
 import type { KeyHealth } from './key-health.js'
+import { pickWeighted } from './weighted-pick.js'
 
 export interface PoolKey {
   /** KeyHealth id: the provider and a hash of the value. */
@@ -59,14 +60,4 @@ export class KeyPool {
         key.id !== except.id && (!key.models || key.models.includes(model)) && this.#health.usable(key.id, model, now),
     )
   }
-}
-
-function pickWeighted(keys: readonly PoolKey[], random: () => number): PoolKey {
-  const total = keys.reduce((sum, key) => sum + key.weight, 0)
-  let point = random() * total
-  for (const key of keys) {
-    point -= key.weight
-    if (point < 0) return key
-  }
-  return keys[keys.length - 1] as PoolKey
 }

@@ -4,6 +4,7 @@
  * moves on to the fallback's next target.
  */
 import type { CompiledRoute, CompiledTarget, RouteTable } from './route-table.js'
+import { pickWeighted } from './weighted-pick.js'
 
 export interface ModelTarget {
   provider: string
@@ -89,14 +90,4 @@ function sortBy(
     .map((target, index) => ({ target, index, key: key(target) }))
     .sort((a, b) => (a.key ?? Number.POSITIVE_INFINITY) - (b.key ?? Number.POSITIVE_INFINITY) || a.index - b.index)
     .map(({ target }) => target)
-}
-
-function pickWeighted(targets: readonly CompiledTarget[], random: () => number): CompiledTarget {
-  const total = targets.reduce((sum, t) => sum + t.weight, 0)
-  let point = random() * total
-  for (const target of targets) {
-    point -= target.weight
-    if (point < 0) return target
-  }
-  return targets[targets.length - 1] as CompiledTarget
 }
