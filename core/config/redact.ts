@@ -9,7 +9,12 @@ import { isEnvRef } from './env.js'
 import type { CheckedConfig } from './validate.js'
 
 /** Positions that hold secrets even when written literally. */
-const SECRET_PATHS = [/^providers\.[^.]+\.keys\.\d+\.value$/, /^providers\.[^.]+\.headers\.[^.]+$/, /^admin\.token$/]
+const SECRET_PATHS = [
+  /^providers\.[^.]+\.keys\.\d+\.value$/,
+  /^providers\.[^.]+\.headers\.[^.]+$/,
+  /^admin\.token$/,
+  /^telemetry\.tracing\.headers\.[^.]+$/,
+]
 
 export function redactedConfig(checked: CheckedConfig): unknown {
   const walk = (value: unknown, path: string[]): unknown => {

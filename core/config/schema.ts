@@ -426,6 +426,28 @@ const Store = Type.Union([
   ),
 ])
 
+/** OpenTelemetry tracing: spans per request and per upstream attempt, exported over OTLP/HTTP. */
+const Tracing = Type.Object(
+  {
+    endpoint: Type.Union([EnvRefSchema, Type.String({ minLength: 1 })], {
+      description: 'OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces (JSON is sent).',
+    }),
+    serviceName: Type.Optional(Type.String({ minLength: 1, default: 'llm-gateway', description: '`service.name`.' })),
+    sampleRatio: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 1,
+        description: "Share of new traces kept; a caller's `traceparent` decides for its own trace.",
+      }),
+    ),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Secret, { description: 'Headers for the collector, e.g. its token (secrets).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const GatewayConfigSchema = Type.Object(
@@ -456,7 +478,17 @@ export const GatewayConfigSchema = Type.Object(
         { level: Type.Optional(stringEnum(LOG_LEVELS)) },
         {
           additionalProperties: false,
-          description: 'The level applies on every reload; human-readable output is `gateway start --pretty` or LOG_PRETTY=1.',
+          description:
+            'The level applies on every reload; human-readable output is `gateway start --pretty` or LOG_PRETTY=1.',
+        },
+      ),
+    ),
+    telemetry: Type.Optional(
+      Type.Object(
+        { tracing: Type.Optional(Tracing) },
+        {
+          additionalProperties: false,
+          description: 'OpenTelemetry. Tracing is off unless `tracing` is set; changing it needs a restart.',
         },
       ),
     ),
@@ -536,6 +568,7 @@ export type OrgConfig = Static<typeof Org>
 export type TeamConfig = Static<typeof Team>
 export type VirtualKeyConfig = Static<typeof VirtualKey>
 export type StoreConfig = Static<typeof Store>
+export type TracingConfig = Static<typeof Tracing>
 export type ModelPriceOverrideConfig = Static<typeof ModelPriceOverride>
 
 /** Pure JSON of a schema (TypeBox adds symbol keys that editors don't need). */

@@ -48,6 +48,7 @@ export async function checkConfig(raw: unknown, options: CheckOptions): Promise<
   const config = env.value
   // The rest reads the config defensively, so one run reports every problem even when the shape is off.
   if (shapeProblems.length === 0) problems.push(...withoutFollowOns(checkProviderKeys(config), problems))
+  problems.push(...withoutFollowOns(checkTracing(config), problems))
   const policies = compilePolicies(Array.isArray(config.policies) ? config.policies : [], options.configDir)
   problems.push(...withoutFollowOns(policies.problems, problems))
   const plugins = await loadPlugins(Array.isArray(config.plugins) ? config.plugins : [], options.configDir)
@@ -137,9 +138,33 @@ function checkProviderKeys(config: ResolvedConfig): ConfigProblem[] {
   })
 }
 
+/** The collector's URL, once env references are resolved: a typo would only show as spans that never arrive. */
+function checkTracing(config: ResolvedConfig): ConfigProblem[] {
+  const endpoint = config.telemetry?.tracing?.endpoint
+  if (typeof endpoint !== 'string') return []
+  let protocol = ''
+  try {
+    protocol = new URL(endpoint).protocol
+  } catch {
+    // Not a URL at all: reported below.
+  }
+  if (protocol === 'http:' || protocol === 'https:') return []
+  return [
+    {
+      path: pointer('telemetry', 'tracing', 'endpoint'),
+      // The value may have come from the environment: not echoed.
+      message: 'is not an http(s) URL',
+      hint: "the collector's OTLP/HTTP traces URL, e.g. 'http://127.0.0.1:4318/v1/traces'",
+    },
+  ]
+}
+
 /** Secrets written literally in the config (discouraged, but still never printed). */
 function literalSecrets(config: ResolvedConfig): string[] {
-  const values: Array<string | undefined> = [config.admin?.token]
+  const values: Array<string | undefined> = [
+    config.admin?.token,
+    ...Object.values(config.telemetry?.tracing?.headers ?? {}),
+  ]
   for (const provider of Object.values(config.providers)) {
     if (provider.type === 'mock') continue
     for (const key of provider.keys ?? []) values.push(key.value)

@@ -11,6 +11,7 @@ import { GatewayError, isGatewayError } from '../errors.js'
 import type { Admission, PricedTarget } from '../governance/governor.js'
 import { ANONYMOUS, type Principal } from '../governance/principal.js'
 import { countTextTokens } from '../governance/tokens.js'
+import type { RequestTrace } from '../obs/tracing.js'
 import type { CompletionRecord, RequestContext } from '../plugins/types.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Runtime } from '../runtime/runtime.js'
@@ -21,6 +22,8 @@ export interface Exchange {
   principal: Principal
   readonly ctx: RequestContext
   readonly record: CompletionRecord
+  /** The request's spans when tracing is on; undefined (and free) when it is off. */
+  readonly trace: RequestTrace | undefined
   /** Removes known secrets from text bound for the client. */
   readonly scrub: (text: string) => string
   /** Marks which target served the request; also sets the `x-gateway-*` response headers. */
@@ -72,6 +75,7 @@ export function openExchange(
     logger: logger.child({ requestId: req.id }),
     signal: abort.signal,
   }
+  const trace = runtime.tracing?.startRequest(ctx)
   const record: CompletionRecord = {
     requestId: req.id,
     endpoint,
@@ -119,6 +123,7 @@ export function openExchange(
     record.status = complete ? record.status || res.statusCode : CLIENT_CLOSED
     record.durationMs = Math.round(performance.now() - started)
     void settle().then(() => recordMetrics(runtime, record, billableUsage()))
+    trace?.end(record, runtime.routes)
     const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
     const { tags, requestId: _id, ...fields } = record
     ctx.logger[level]({ ...fields, tags: Object.keys(tags).length > 0 ? tags : undefined }, 'request')
@@ -130,6 +135,7 @@ export function openExchange(
     principal: ANONYMOUS,
     ctx,
     record,
+    trace,
     scrub,
     served({ route, provider, model, attempts }) {
       Object.assign(record, { route, provider, model, attempts })

@@ -38,9 +38,9 @@ export function routeOptions(exchange: Exchange, route: CompiledRoute, stream: b
   }
 }
 
-/** Every attempt goes to the log and the metrics. */
+/** Every attempt goes to the log and the metrics (and, with tracing on, to its span). */
 function attemptObserver(exchange: Exchange, route: CompiledRoute): AttemptObserver {
-  const { ctx, runtime } = exchange
+  const { ctx, runtime, trace } = exchange
   const { metrics, routes } = runtime
   const routeLabel = route.name ?? 'direct'
   return {
@@ -51,6 +51,7 @@ function attemptObserver(exchange: Exchange, route: CompiledRoute): AttemptObser
       metrics.attemptSeconds.observe(labels, ms / 1000)
     },
     onAttemptFailed: ({ provider, model, error, next, delayMs, ms }) => {
+      trace?.attemptFailed(error, next)
       exchange.upstreamTime(ms + delayMs)
       ctx.logger.warn(
         { provider, model, errorClass: error.errorClass, status: error.status, next, delayMs, message: error.message },
@@ -62,6 +63,7 @@ function attemptObserver(exchange: Exchange, route: CompiledRoute): AttemptObser
       if (next === 'fallback') metrics.fallbacks.inc({ route: routeLabel, from_provider: provider })
     },
     onSkipped: ({ provider, model, reason }) => {
+      trace?.skipped(provider, model, reason)
       ctx.logger.info({ provider, model, reason }, 'target skipped')
       metrics.skipped.inc({ provider, model: routes.modelLabel(provider, model) })
     },
@@ -155,6 +157,7 @@ export async function prepareRequest(exchange: Exchange): Promise<Prepared> {
   runtime.governor.authorize(principal, model)
   const route = runtime.routes.resolve(model)
   ctx.route = route.name
+  exchange.record.route = route.name
   const candidates = runtime.routes.targetsOf(route).map(({ provider, model }) => ({
     provider,
     providerType: runtime.routes.provider(provider).type,

@@ -8,6 +8,8 @@ export interface AttemptContext {
   /** Aborted when the client goes away or the attempt is abandoned. */
   signal: AbortSignal
   requestId: string
+  /** W3C `traceparent` of this attempt's span, sent upstream; only when tracing is on. */
+  traceparent?: string
 }
 
 export type ChatResult =
@@ -24,6 +26,8 @@ export interface ProviderAdapter {
   readonly type: string
   /** Models to list in /v1/models. */
   readonly models: readonly string[]
+  /** The upstream's host and port, for traces (`server.address`); none for in-process providers. */
+  readonly server?: { readonly address: string; readonly port: number }
   chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult>
   embeddings(request: EmbeddingsRequest, attempt: AttemptContext): Promise<EmbeddingsResponse>
 }

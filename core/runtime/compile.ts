@@ -71,6 +71,7 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     }),
     (plugin, hook, reason) => deps.process.metrics.pluginFailures.inc({ plugin, hook, reason }),
   )
+  const tracing = await deps.process.tracingFor(config.telemetry?.tracing, deps.logger)
   let closed = false
   return Object.freeze({
     version: deps.version,
@@ -80,6 +81,7 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     governor,
     routing: { state: deps.process.routing, breaker: { ...DEFAULT_BREAKER, ...config.routing?.breaker } },
     metrics: deps.process.metrics,
+    tracing,
     policies: checked.policies,
     plugins,
     adminToken: config.admin?.token,

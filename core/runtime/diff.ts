@@ -24,6 +24,7 @@ export function diffConfigs(before: UserConfig, after: UserConfig): ConfigDiff {
     server: config.server,
     admin: config.admin,
     log: config.log,
+    telemetry: config.telemetry,
     auth: config.auth,
     store: config.store,
     pricing: config.pricing,

@@ -7,12 +7,13 @@
  */
 import type { Logger } from 'pino'
 import type { Resolved } from '../config/resolve-env.js'
-import type { StoreConfig } from '../config/schema.js'
+import type { StoreConfig, TracingConfig } from '../config/schema.js'
 import { MemoryStore } from '../governance/store/memory-store.js'
 import { RedisStore } from '../governance/store/redis-store.js'
 import type { GovernanceStore } from '../governance/store/store.js'
 import { GatewayMetrics } from '../obs/metrics.js'
 import { SecretScrubber } from '../obs/secret-scrubber.js'
+import type { Tracing } from '../obs/tracing.js'
 import { PluginStorage } from '../plugins/plugin-storage.js'
 import { UpstreamPools } from '../providers/upstream-pools.js'
 import { RoutingState } from '../routing/routing-state.js'
@@ -23,6 +24,7 @@ export class ProcessState {
   readonly routing = new RoutingState()
   readonly metrics = new GatewayMetrics(this.routing)
   #store: { fingerprint: string; store: GovernanceStore; plugins: PluginStorage } | undefined
+  #tracing: { fingerprint: string; tracing: Promise<Tracing> } | undefined
 
   /**
    * The governance store, created from the first config that asks for one.
@@ -56,7 +58,33 @@ export class ProcessState {
     return this.#store
   }
 
+  /**
+   * The tracer provider, created from the first config that enables tracing
+   * (the SDK is loaded only then). Like the store, a later change of its
+   * settings takes effect at the next restart; a config without
+   * `telemetry.tracing` turns tracing off for its requests.
+   */
+  async tracingFor(config: Resolved<TracingConfig> | undefined, logger: Logger): Promise<Tracing | undefined> {
+    if (!config) return undefined
+    const fingerprint = JSON.stringify(config)
+    if (!this.#tracing) {
+      this.#tracing = {
+        fingerprint,
+        tracing: import('../obs/tracing.js').then(({ Tracing }) => new Tracing(config, logger)),
+      }
+    } else if (this.#tracing.fingerprint !== fingerprint) {
+      logger.warn('the `telemetry.tracing` setting changed; it takes effect at the next restart')
+    }
+    return this.#tracing.tracing
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.pools.close(), this.#store?.store.close(), this.#store?.plugins.close()])
+    await Promise.all([
+      this.pools.close(),
+      this.#store?.store.close(),
+      this.#store?.plugins.close(),
+      // Spans that cannot be delivered now are lost either way; they must not fail the shutdown.
+      this.#tracing?.tracing.then((tracing) => tracing.shutdown()).catch(() => undefined),
+    ])
   }
 }

@@ -1,6 +1,7 @@
 import type { CheckedConfig } from '../config/validate.js'
 import type { Governor } from '../governance/governor.js'
 import type { GatewayMetrics } from '../obs/metrics.js'
+import type { Tracing } from '../obs/tracing.js'
 import type { PluginChain } from '../plugins/chain.js'
 import type { CompiledPolicy } from '../policy/compile.js'
 import type { BreakerSettings } from '../routing/circuit-breaker.js'
@@ -22,6 +23,8 @@ export interface Runtime {
   readonly routing: { readonly state: RoutingState; readonly breaker: BreakerSettings }
   /** The process's metrics (they outlive this runtime). */
   readonly metrics: GatewayMetrics
+  /** The process's tracer when this config turns tracing on (`telemetry.tracing`); otherwise undefined. */
+  readonly tracing: Tracing | undefined
   readonly policies: readonly CompiledPolicy[]
   readonly plugins: PluginChain
   readonly adminToken: string | undefined

@@ -41,6 +41,7 @@ export class OpenAIAdapter implements ProviderAdapter {
   readonly name: string
   readonly type: string
   readonly models: readonly string[]
+  readonly server: { readonly address: string; readonly port: number }
   readonly #options: OpenAIAdapterOptions
   readonly #pool: Dispatcher
   readonly #basePath: string
@@ -51,6 +52,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.models = options.models
     this.#options = options
     const base = new URL(options.baseUrl)
+    this.server = { address: base.hostname, port: Number(base.port) || (base.protocol === 'https:' ? 443 : 80) }
     this.#pool = pools.get(base.origin, { connections: options.connections })
     this.#basePath = base.pathname.replace(/\/+$/, '')
   }
@@ -118,12 +120,14 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   async #post(operation: string, body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
     const { headers, key } = this.#credentials(attempt.model)
+    headers['x-request-id'] = attempt.requestId
+    if (attempt.traceparent) headers.traceparent = attempt.traceparent
     let response: Dispatcher.ResponseData
     try {
       response = await this.#pool.request({
         method: 'POST',
         path: this.#pathFor(operation, attempt.model),
-        headers: { ...headers, 'x-request-id': attempt.requestId },
+        headers,
         body: JSON.stringify(body),
         signal: attempt.signal,
         headersTimeout: this.#options.timeoutMs,

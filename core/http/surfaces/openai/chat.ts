@@ -42,9 +42,15 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
       runtime.routes,
       async (provider, model, signal, attempt) => {
         await runtime.plugins.runAttempt(ctx, { provider: provider.name, model, attempt })
-        const result = await provider.chat(request, { model, signal, requestId: ctx.requestId })
+        const result = await provider.chat(request, {
+          model,
+          signal,
+          requestId: ctx.requestId,
+          traceparent: exchange.trace?.startAttempt(provider, model, attempt),
+        })
         if (result.stream)
           throw new Error(`provider '${provider.name}' streamed an answer that was not asked to stream`)
+        exchange.trace?.answered(result.completion)
         return result.completion
       },
       routeOptions(exchange, route, false),
@@ -66,7 +72,12 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     runtime.routes,
     async (provider, model, signal, attempt) => {
       await runtime.plugins.runAttempt(ctx, { provider: provider.name, model, attempt })
-      const result = await provider.chat(upstreamRequest, { model, signal, requestId: ctx.requestId })
+      const result = await provider.chat(upstreamRequest, {
+        model,
+        signal,
+        requestId: ctx.requestId,
+        traceparent: exchange.trace?.startAttempt(provider, model, attempt),
+      })
       if (!result.stream) throw new Error(`provider '${provider.name}' answered a stream request without streaming`)
       const chunks = result.chunks[Symbol.asyncIterator]()
       try {
@@ -96,6 +107,7 @@ async function relayStream(
   try {
     while (!next.done) {
       if (next.value.usage) exchange.usage(next.value.usage)
+      exchange.trace?.chunk(next.value)
       exchange.streamed(chunkText(next.value))
       const visible = forClient(next.value, clientWantsUsage)
       const chunk = visible && runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, visible) : visible

@@ -22,7 +22,14 @@ async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void>
     runtime.routes,
     async (provider, model, signal, attempt) => {
       await runtime.plugins.runAttempt(ctx, { provider: provider.name, model, attempt })
-      return provider.embeddings(request, { model, signal, requestId: ctx.requestId })
+      const response = await provider.embeddings(request, {
+        model,
+        signal,
+        requestId: ctx.requestId,
+        traceparent: exchange.trace?.startAttempt(provider, model, attempt),
+      })
+      exchange.trace?.answered(response)
+      return response
     },
     routeOptions(exchange, route, false),
   )
