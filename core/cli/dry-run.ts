@@ -75,6 +75,8 @@ export async function dryRun(runtime: Runtime, input: DryRunInput): Promise<Deci
       metadata: parseMetadata(headers['x-gateway-metadata']),
       tags: decision.tags,
       route: null,
+      responseHeaders: {},
+      verdicts: {},
       required: new Set(),
       logger: silent,
       signal: new AbortController().signal,

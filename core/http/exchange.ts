@@ -28,6 +28,10 @@ export interface Exchange {
   readonly scrub: (text: string) => string
   /** Marks which target served the request; also sets the `x-gateway-*` response headers. */
   served(info: { route: string | null; provider: string; model: string; attempts: number }): void
+  /** The answer's text, for the audit record (streams record what was streamed). */
+  answered(text: string | null): void
+  /** Puts the headers plugins asked for (`ctx.responseHeaders`) on the response; call before the first byte. */
+  sendPluginHeaders(): void
   /** Holds the request's budget reservation and limits until the exchange settles them at its end. */
   admitted(admission: Admission): void
   usage(usage: Usage | null | undefined): void
@@ -71,6 +75,8 @@ export function openExchange(
     metadata: {},
     tags: {},
     route: null,
+    responseHeaders: {},
+    verdicts: {},
     required: new Set(),
     logger: logger.child({ requestId: req.id }),
     signal: abort.signal,
@@ -94,6 +100,8 @@ export function openExchange(
     costUsd: null,
     error: null,
     tags: ctx.tags,
+    verdicts: ctx.verdicts,
+    content: { request: null, response: null },
   }
   let admission: Admission | undefined
   let target: PricedTarget | null = null
@@ -125,8 +133,16 @@ export function openExchange(
     void settle().then(() => recordMetrics(runtime, record, billableUsage()))
     trace?.end(record, runtime.routes)
     const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
-    const { tags, requestId: _id, ...fields } = record
-    ctx.logger[level]({ ...fields, tags: Object.keys(tags).length > 0 ? tags : undefined }, 'request')
+    if (record.stream && record.content.response === null && streamedText) record.content.response = streamedText
+    const { tags, verdicts, content: _content, requestId: _id, ...fields } = record
+    ctx.logger[level](
+      {
+        ...fields,
+        tags: Object.keys(tags).length > 0 ? tags : undefined,
+        verdicts: Object.keys(verdicts).length > 0 ? verdicts : undefined,
+      },
+      'request',
+    )
     void runtime.plugins.runComplete(record, ctx).finally(() => lease.release())
   })
 
@@ -139,6 +155,7 @@ export function openExchange(
     scrub,
     served({ route, provider, model, attempts }) {
       Object.assign(record, { route, provider, model, attempts })
+      record.content.request = ctx.body
       target = { provider, providerType: runtime.routes.provider(provider).type, model }
       if (!res.headersSent) {
         res.setHeader('x-gateway-route', route ?? `${provider}/${model}`)
@@ -146,6 +163,13 @@ export function openExchange(
         res.setHeader('x-gateway-model', model)
         res.setHeader('x-gateway-attempts', String(attempts))
       }
+    },
+    answered(text) {
+      record.content.response = text
+    },
+    sendPluginHeaders() {
+      if (res.headersSent) return
+      for (const [name, value] of Object.entries(ctx.responseHeaders)) res.setHeader(name, value)
     },
     admitted(held) {
       admission = held

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { ChatChunk, ChatCompletion, ChatRequest, Usage } from '../canonical/chat.js'
-import type { EmbeddingsRequest } from '../canonical/embeddings.js'
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js'
 import type { ErrorType, GatewayError } from '../errors.js'
 
 /** What a plugin sees of a request in flight. `body` may be modified by `onRequest`. */
@@ -18,6 +18,10 @@ export interface RequestContext {
   readonly tags: Record<string, string>
   /** The route serving the request, once resolved (null for a direct "provider/model" request). */
   route: string | null
+  /** Response headers plugins add, e.g. `x-gateway-cache: hit`; sent with the answer. */
+  readonly responseHeaders: Record<string, string>
+  /** Guardrail verdicts on this request, by plugin (see `api.verdict`); part of the audit record. */
+  readonly verdicts: Record<string, GuardrailVerdict>
   /** Plugins a policy required for this request (they run even when scoped to run only on demand). */
   readonly required: Set<string>
   readonly logger: Logger
@@ -55,11 +59,25 @@ export interface CompletionRecord {
   costUsd: number | null
   error: { type: string; code: string; message: string } | null
   tags: Record<string, string>
+  /** Guardrail verdicts by plugin. */
+  verdicts: Record<string, GuardrailVerdict>
+  /**
+   * What was asked and answered, for audit sinks: the request body as sent
+   * upstream and the answer's text (streams: what was streamed). Never in
+   * the log line.
+   */
+  content: { request: unknown; response: string | null }
 }
 
 /** A short-circuit answer from `onRequest` (a cache hit, a canned reply). */
 export interface DirectAnswer {
   respond: ChatCompletion
+  /**
+   * For a stream request: the chunks to send, as they were recorded (a cache
+   * replaying a stream). Without them a stream request gets `respond` as one
+   * delta per choice.
+   */
+  chunks?: ChatChunk[]
 }
 
 export interface PluginHooks {
@@ -123,10 +141,25 @@ export interface PluginApi {
    * request-phase hook. For plugins that do not import llm-gateway (and so not its GatewayError).
    */
   reject(rejection: PluginRejection): GatewayError
-  /** Reports a guardrail's verdict on a request or answer: counted in gateway_guardrail_verdicts_total. */
-  verdict(verdict: GuardrailVerdict): void
+  /**
+   * Reports a guardrail's verdict: counted in gateway_guardrail_verdicts_total,
+   * and, given the request's context, kept in its audit record.
+   */
+  verdict(verdict: GuardrailVerdict, ctx?: RequestContext): void
+  /**
+   * The gateway's own provider layer, for plugins that need a model (a
+   * moderation check, embeddings for a semantic cache): the request goes
+   * through routing, retries and fallbacks, but not through governance,
+   * policies or plugins, so it cannot recurse.
+   */
+  readonly gateway: InternalCalls
   /** Reports a cache lookup: counted in gateway_cache_lookups_total. */
   cacheLookup(result: 'hit' | 'miss'): void
+}
+
+export interface InternalCalls {
+  chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatCompletion>
+  embeddings(request: EmbeddingsRequest, signal?: AbortSignal): Promise<EmbeddingsResponse>
 }
 
 /** The verdicts a guardrail reports; a closed set, so metric labels stay bounded. */

@@ -8,6 +8,7 @@ import { Governor } from '../governance/governor.js'
 import { PriceTable } from '../governance/pricing.js'
 import { KeyRegistry } from '../governance/principal.js'
 import { PluginChain } from '../plugins/chain.js'
+import { internalCalls } from '../plugins/internal-calls.js'
 import { pluginMetrics } from '../plugins/plugin-metrics.js'
 import { pluginRejection } from '../plugins/reject.js'
 import { createProvider } from '../providers/create.js'
@@ -57,6 +58,11 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
     logger: deps.logger,
   })
   const storage = deps.process.pluginStorage(config.store, deps.logger)
+  let runtime: Runtime | undefined
+  const calls = internalCalls(() => {
+    if (!runtime) throw new Error('a plugin called the gateway during setup; call it from a hook')
+    return runtime
+  })
   const plugins = await PluginChain.create(
     checked.plugins,
     (plugin) => ({
@@ -66,14 +72,18 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
       env: (name: string) => process.env[name],
       configDir: checked.configDir,
       reject: pluginRejection,
-      verdict: (verdict) => deps.process.metrics.guardrailVerdicts.inc({ plugin: plugin.definition.name, verdict }),
+      verdict: (verdict, ctx) => {
+        deps.process.metrics.guardrailVerdicts.inc({ plugin: plugin.definition.name, verdict })
+        if (ctx) ctx.verdicts[plugin.definition.name] = verdict
+      },
+      gateway: calls,
       cacheLookup: (result) => deps.process.metrics.cacheLookups.inc({ plugin: plugin.definition.name, result }),
     }),
     (plugin, hook, reason) => deps.process.metrics.pluginFailures.inc({ plugin, hook, reason }),
   )
   const tracing = await deps.process.tracingFor(config.telemetry?.tracing, deps.logger)
   let closed = false
-  return Object.freeze({
+  runtime = Object.freeze({
     version: deps.version,
     loadedAt: new Date(),
     checked,
@@ -91,4 +101,5 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
       await plugins.close(deps.logger)
     },
   })
+  return runtime
 }

@@ -6,6 +6,7 @@
  */
 import type { Response } from 'express'
 import { type ChatChunk, type ChatCompletion, type ChatRequest, messageText } from '../../../canonical/chat.js'
+import type { DirectAnswer } from '../../../plugins/types.js'
 import { toClientError, UpstreamError } from '../../../providers/upstream-error.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
@@ -31,7 +32,9 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   const request = ctx.body as ChatRequest
   if (direct) {
     res.setHeader('x-gateway-answered-by', 'plugin')
-    if (request.stream) await streamDirectAnswer(res, direct.respond, request.stream_options?.include_usage === true)
+    exchange.sendPluginHeaders()
+    exchange.answered(answerText(direct.respond))
+    if (request.stream) await streamDirectAnswer(res, direct, request.stream_options?.include_usage === true)
     else res.json(direct.respond)
     return
   }
@@ -60,6 +63,8 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
     exchange.usage(completion.usage)
     await respondPolicies(exchange, completion as unknown as Record<string, unknown>)
     await exchange.settle()
+    exchange.answered(answerText(completion))
+    exchange.sendPluginHeaders()
     res.json(completion)
     return
   }
@@ -102,6 +107,7 @@ async function relayStream(
   const { runtime, ctx } = exchange
   const clientWantsUsage = (ctx.body as ChatRequest).stream_options?.include_usage === true
   const sse = new SseWriter(res)
+  exchange.sendPluginHeaders()
   sse.open()
   let next = first
   try {
@@ -136,10 +142,23 @@ async function relayStream(
 
 /**
  * A plugin's direct answer to a stream request goes out as a stream (a JSON
- * body reads as an empty stream to an SDK): each choice's message as one
- * delta, the finish reasons, the usage if the client asked for it, [DONE].
+ * body reads as an empty stream to an SDK): the recorded chunks when the
+ * plugin kept them (a cache replaying a stream), otherwise each choice's
+ * message as one delta, the finish reasons, the usage if asked for, [DONE].
  */
-async function streamDirectAnswer(res: Response, answer: ChatCompletion, clientWantsUsage: boolean): Promise<void> {
+async function streamDirectAnswer(res: Response, direct: DirectAnswer, clientWantsUsage: boolean): Promise<void> {
+  if (direct.chunks) {
+    const sse = new SseWriter(res)
+    sse.open()
+    for (const recorded of direct.chunks) {
+      const chunk = forClient(recorded, clientWantsUsage)
+      if (chunk) await sse.send(JSON.stringify(chunk))
+    }
+    await sse.send('[DONE]')
+    sse.end()
+    return
+  }
+  const answer = direct.respond
   const frame = (choices: ChatChunk['choices'], extra: Partial<ChatChunk> = {}): string =>
     JSON.stringify({
       id: answer.id,
@@ -163,4 +182,11 @@ async function streamDirectAnswer(res: Response, answer: ChatCompletion, clientW
   if (clientWantsUsage && answer.usage) await sse.send(frame([], { usage: answer.usage }))
   await sse.send('[DONE]')
   sse.end()
+}
+
+/** The text of an answer for the audit record: the first choice's content, or its tool calls as JSON. */
+function answerText(completion: ChatCompletion): string | null {
+  const message = completion.choices[0]?.message
+  if (!message) return null
+  return message.tool_calls ? JSON.stringify(message.tool_calls) : messageText(message)
 }
