@@ -57,6 +57,8 @@ export interface Behaviour {
   omitDone?: boolean
   /** Embedding length when the request sets no `dimensions` (default 8). */
   dimensions?: number
+  /** The vector to answer for an input (default: `embeddingFor`), for tests that need chosen similarities. */
+  embedding?: (input: string, dimensions: number) => number[]
 }
 
 /** A behaviour, or one computed from the request (e.g. to echo a header back). */
@@ -407,7 +409,7 @@ function embeddingsResponse(body: EmbeddingsBody, behaviour: Behaviour) {
   return {
     object: 'list',
     data: texts.map((text, index) => {
-      const vector = embeddingFor(text, dimensions)
+      const vector = (behaviour.embedding ?? embeddingFor)(text, dimensions)
       return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector }
     }),
     model: body.model,
