@@ -32,6 +32,8 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   const request = ctx.body as ChatRequest
   if (direct) {
     res.setHeader('x-gateway-answered-by', 'plugin')
+    // Nothing was bought: the reservation is released (and the cost header says 0) before the answer goes out.
+    await exchange.settle()
     exchange.sendPluginHeaders()
     exchange.answered(answerText(direct.respond))
     if (request.stream) await streamDirectAnswer(res, direct, request.stream_options?.include_usage === true)
