@@ -45,7 +45,9 @@ export async function loadPlugins(
       continue
     }
     const options = structuredClone(resolved.options ?? {})
-    problems.push(...checkOptions(resolved.definition, options, `${at}/options`))
+    const schemaProblems = checkOptions(resolved.definition, options, `${at}/options`)
+    problems.push(...schemaProblems)
+    if (schemaProblems.length === 0) problems.push(...pluginOwnProblems(resolved.definition, options, `${at}/options`))
     const placement = entry as { scope?: PluginScopeConfig; failOpen?: boolean; timeoutMs?: number }
     plugins.push({
       definition: resolved.definition,
@@ -115,6 +117,22 @@ async function resolveEntry(entry: unknown, importer: ReturnType<typeof createJi
     }
   }
   return { definition, options: (entry as { options?: Record<string, unknown> }).options, source: use }
+}
+
+/** What the plugin's own `validate` says, after its schema passed; a throwing validate is a problem too. */
+function pluginOwnProblems(
+  definition: PluginDefinition,
+  options: Record<string, unknown>,
+  at: string,
+): ConfigProblem[] {
+  if (!definition.validate) return []
+  try {
+    return (definition.validate(options) ?? []).map((message) => ({ path: at, message }))
+  } catch (error) {
+    return [
+      { path: at, message: `plugin '${definition.name}' could not check its options: ${(error as Error).message}` },
+    ]
+  }
 }
 
 function checkOptions(definition: PluginDefinition, options: Record<string, unknown>, at: string): ConfigProblem[] {

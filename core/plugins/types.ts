@@ -124,6 +124,12 @@ export interface PluginMetrics {
     labelNames?: readonly string[],
     buckets?: number[],
   ): { observe(labels: Record<string, string>, value: number): void }
+  /** A value that goes up and down (a queue's length, a spool's size). */
+  gauge(
+    name: string,
+    help: string,
+    labelNames?: readonly string[],
+  ): { set(labels: Record<string, string>, value: number): void }
 }
 
 export interface PluginApi {
@@ -189,6 +195,12 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   /** JSON Schema for the options; `gateway check` validates them against it. */
   options?: JsonSchema
   setup(options: Options, api: PluginApi): PluginHooks | Promise<PluginHooks>
+  /**
+   * Checks the options cannot express as JSON Schema (a regex's syntax, say),
+   * so `gateway check` reports them without running `setup`: return the
+   * problems, one sentence each, or nothing.
+   */
+  validate?(options: Options): string[] | undefined
 }
 
 /** A plugin together with its options, as it appears in `plugins: [...]`. */

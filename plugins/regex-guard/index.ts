@@ -139,15 +139,7 @@ export function setupRegexGuard(options: RegexGuardOptions, api: PluginApi): Plu
   for (const [i, rule] of (options.rules ?? []).entries()) {
     const label = `rule '${rule.name ?? `#${i}`}' (rules[${i}])`
     if (typeof rule.pattern !== 'string' || rule.pattern === '') throw new Error(`regex-guard: ${label} has no pattern`)
-    const flags = rule.flags ?? ''
-    if (!/^[imsuv]*$/.test(flags))
-      throw new Error(`regex-guard: ${label} has invalid flags '${flags}' (allowed: i m s u v)`)
-    let pattern: RegExp
-    try {
-      pattern = new RegExp(rule.pattern, `${flags}g`)
-    } catch (error) {
-      throw new Error(`regex-guard: ${label} has an invalid pattern: ${(error as Error).message}`)
-    }
+    const pattern = compilePattern(rule, label)
     add(rule.name, {
       detect: regexDetector(rule.name, pattern),
       action: rule.action ?? defaults.action,
@@ -199,10 +191,32 @@ function escapeRegExp(text: string): string {
 }
 
 /** `plugins: [regexGuard({ rules: [...] })]` in a TS config; the default export is also what `{ use }` loads. */
+/** A rule's pattern as a global RegExp; throws naming the rule when the flags or the syntax are wrong. */
+function compilePattern(rule: NonNullable<RegexGuardOptions['rules']>[number], label: string): RegExp {
+  const flags = rule.flags ?? ''
+  if (!/^[imsuv]*$/.test(flags))
+    throw new Error(`regex-guard: ${label} has invalid flags '${flags}' (allowed: i m s u v)`)
+  try {
+    return new RegExp(rule.pattern, `${flags}g`)
+  } catch (error) {
+    throw new Error(`regex-guard: ${label} has an invalid pattern: ${(error as Error).message}`)
+  }
+}
+
 export const regexGuard = definePlugin<RegexGuardOptions>({
   name: 'regex-guard',
   options: optionsSchema as unknown as Record<string, unknown>,
   setup: setupRegexGuard,
+  // Regex syntax is beyond JSON Schema: compiling the patterns here lets `gateway check` report them.
+  validate: (options) =>
+    (options.rules ?? []).flatMap((rule, i) => {
+      try {
+        compilePattern(rule, `rule '${rule.name ?? `#${i}`}' (rules[${i}])`)
+        return []
+      } catch (error) {
+        return [(error as Error).message]
+      }
+    }),
 })
 
 export default regexGuard

@@ -204,12 +204,15 @@ export default defineConfig({
 })
 `
 
-  it('passes gateway check (setup is not run by check) but fails start with the rule named', async () => {
+  it('an invalid pattern is a gateway check problem (the plugin validates its own options), and start refuses it', async () => {
     const dir = makeConfigDir('guardrails-check-')
     const configPath = path.join(dir, 'gateway.config.ts')
     writeFileSync(configPath, config)
     const report = await runCheck({ configPath, env: {} })
-    expect(report.exitCode).toBe(0)
+    expect(report.exitCode).toBe(1)
+    expect(report.problems).toHaveLength(1)
+    expect(report.problems[0]?.path).toBe('/plugins/0/options')
+    expect(report.problems[0]?.message).toMatch(/^regex-guard: rule 'order-ids' \(rules\[0\]\) has an invalid pattern/)
     await expect(startTestGateway(config)).rejects.toThrow(/rule 'order-ids' \(rules\[0\]\) has an invalid pattern/)
   })
 
