@@ -3,7 +3,7 @@
  * in the process's registry and handed back as they are on every reload
  * (prom-client refuses a second metric of the same name).
  */
-import { Counter, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { PluginMetrics } from './types.js'
 
 export function pluginMetrics(registry: Registry, plugin: string): PluginMetrics {
@@ -22,6 +22,13 @@ export function pluginMetrics(registry: Registry, plugin: string): PluginMetrics
         (registry.getSingleMetric(full) as Histogram<string> | undefined) ??
         new Histogram({ name: full, help, labelNames, registers: [registry], ...(buckets && { buckets }) })
       )
+    },
+    gauge(name, help, labelNames = []) {
+      const full = prefix + name
+      const gauge =
+        (registry.getSingleMetric(full) as Gauge<string> | undefined) ??
+        new Gauge({ name: full, help, labelNames, registers: [registry] })
+      return { set: (labels, value) => gauge.set(labels, value) }
     },
   }
 }
