@@ -9,6 +9,7 @@ import { redactedConfig } from '../config/redact.js'
 import { checkConfig } from '../config/validate.js'
 import { startGateway } from '../gateway.js'
 import { diffConfigs } from '../runtime/diff.js'
+import { auditVerifyCommand } from './audit-verify.js'
 import { formatCheckReport, runCheck } from './check.js'
 import { formatDiff } from './diff.js'
 import { dryRun } from './dry-run.js'
@@ -216,6 +217,18 @@ program
       process.stderr.write(`${(error as Error).message}\n`)
       process.exitCode = 1
     }
+  })
+
+program
+  .command('audit')
+  .description('audit files written by the audit-file plugin')
+  .command('verify')
+  .description("check an audit file's hash chain; exit 0 intact, 1 with the first bad line named")
+  .argument('<file>', 'the audit JSONL file')
+  .action(async (file: string) => {
+    const { exitCode, message } = await auditVerifyCommand(file)
+    ;(exitCode === 0 ? process.stdout : process.stderr).write(`${message}\n`)
+    process.exitCode = exitCode
   })
 
 await program.parseAsync()
