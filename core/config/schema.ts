@@ -86,6 +86,24 @@ const AzureOpenAIProvider = Type.Object(
   { additionalProperties: false },
 )
 
+const AnthropicProvider = Type.Object(
+  {
+    type: stringEnum(['anthropic'] as const),
+    baseUrl: Type.Optional(StringOrEnv),
+    version: Type.Optional(
+      Type.String({ minLength: 1, description: '`anthropic-version` header (default 2023-06-01).' }),
+    ),
+    maxTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'max_tokens for requests that set none (Anthropic requires it; default 4096).',
+      }),
+    ),
+    ...commonProviderFields,
+  },
+  { additionalProperties: false },
+)
+
 const MockFailure = Type.Object(
   {
     status: Type.Integer({ minimum: 400, maximum: 599 }),
@@ -120,7 +138,7 @@ const MockProvider = Type.Object(
  * Providers are a discriminated union on `type`. ajv's `discriminator` keyword
  * needs `oneOf`, so the union is emitted by hand; the static type stays precise.
  */
-const providerVariants = [OpenAIFamilyProvider, AzureOpenAIProvider, MockProvider] as const
+const providerVariants = [OpenAIFamilyProvider, AzureOpenAIProvider, AnthropicProvider, MockProvider] as const
 type ProviderVariant = Static<(typeof providerVariants)[number]>
 const Provider = Type.Unsafe<ProviderVariant>({
   type: 'object',
@@ -551,6 +569,7 @@ export type GatewayConfig = Static<typeof GatewayConfigSchema>
 export type ProviderConfig = ProviderVariant
 export type MockProviderConfig = Static<typeof MockProvider>
 export type AzureOpenAIProviderConfig = Static<typeof AzureOpenAIProvider>
+export type AnthropicProviderConfig = Static<typeof AnthropicProvider>
 export type OpenAIFamilyProviderConfig = Static<typeof OpenAIFamilyProvider> & { type: OpenAIFamilyPresetName }
 export type RouteConfig = Static<typeof Route>
 export type RouteTargetConfig = Static<typeof RouteTarget>

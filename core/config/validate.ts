@@ -125,7 +125,10 @@ function policyReferenceProblems(config: ResolvedConfig, pluginNames: readonly s
 function checkProviderKeys(config: ResolvedConfig): ConfigProblem[] {
   return Object.entries(config.providers).flatMap(([name, provider]) => {
     if (provider.type === 'mock') return []
-    const keyRequired = provider.type === 'azure-openai' || OPENAI_FAMILY_PRESETS[provider.type].keyRequired
+    const keyRequired =
+      provider.type === 'azure-openai' ||
+      provider.type === 'anthropic' ||
+      OPENAI_FAMILY_PRESETS[provider.type].keyRequired
     const usable = (provider.keys ?? []).filter((key) => typeof key.value === 'string')
     if (!keyRequired || usable.length > 0) return []
     return [

@@ -7,6 +7,12 @@ import type { Resolved } from '../config/resolve-env.js'
 import type { ProviderConfig } from '../config/schema.js'
 import { KeyHealth } from '../routing/key-health.js'
 import { KeyPool } from '../routing/key-pool.js'
+import {
+  ANTHROPIC_BASE_URL,
+  ANTHROPIC_DEFAULT_MAX_TOKENS,
+  ANTHROPIC_DEFAULT_VERSION,
+  AnthropicAdapter,
+} from './anthropic/adapter.js'
 import { MockAdapter } from './mock/adapter.js'
 import { OpenAIAdapter } from './openai/adapter.js'
 import { AZURE_OPENAI_PRESET, OPENAI_FAMILY_PRESETS, type OpenAIFamilyPreset } from './openai/presets.js'
@@ -26,22 +32,30 @@ export interface ProviderDeps {
 
 export function createProvider(name: string, config: Resolved<ProviderConfig>, deps: ProviderDeps): ProviderAdapter {
   if (config.type === 'mock') return new MockAdapter(name, config)
+  const keys = keyPool(name, config, deps)
+  if (config.type === 'anthropic') {
+    return new AnthropicAdapter(
+      {
+        name,
+        baseUrl: config.baseUrl ?? ANTHROPIC_BASE_URL,
+        version: config.version ?? ANTHROPIC_DEFAULT_VERSION,
+        maxTokens: config.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+        keys,
+        health: deps.keyHealth,
+        keyCooldownMs: deps.keyCooldownMs,
+        onKeyRejected: (label, status) => deps.onKeyRejected(name, label, status),
+        headers: config.headers ?? {},
+        models: config.models ?? [],
+        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        connections: config.connections,
+      },
+      deps.pools,
+    )
+  }
   const preset: OpenAIFamilyPreset =
     config.type === 'azure-openai' ? AZURE_OPENAI_PRESET : OPENAI_FAMILY_PRESETS[config.type]
   const baseUrl = config.baseUrl ?? preset.baseUrl
   if (!baseUrl) throw new Error(`provider '${name}' has no baseUrl (validation should have caught this)`)
-  const keys = new KeyPool(
-    (config.keys ?? [])
-      .filter((key) => typeof key.value === 'string')
-      .map((key, i) => ({
-        id: KeyHealth.idOf(name, key.value),
-        value: key.value,
-        label: key.name ?? `${name}#${i}`,
-        weight: key.weight ?? 1,
-        models: key.models,
-      })),
-    deps.keyHealth,
-  )
   return new OpenAIAdapter(
     {
       name,
@@ -59,5 +73,24 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
       ...(config.type === 'azure-openai' && { apiVersion: config.apiVersion, deployments: config.deployments }),
     },
     deps.pools,
+  )
+}
+
+function keyPool(
+  name: string,
+  config: Resolved<Exclude<ProviderConfig, { type: 'mock' }>>,
+  deps: ProviderDeps,
+): KeyPool {
+  return new KeyPool(
+    (config.keys ?? [])
+      .filter((key) => typeof key.value === 'string')
+      .map((key, i) => ({
+        id: KeyHealth.idOf(name, key.value),
+        value: key.value,
+        label: key.name ?? `${name}#${i}`,
+        weight: key.weight ?? 1,
+        models: key.models,
+      })),
+    deps.keyHealth,
   )
 }

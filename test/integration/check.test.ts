@@ -264,6 +264,17 @@ describe('gateway check: providers', () => {
       ],
     },
     {
+      name: 'an anthropic provider with no keys',
+      config: `{ providers: { claude: { type: 'anthropic', maxTokens: 1024 } } }`,
+      problems: [
+        {
+          path: '/providers/claude/keys',
+          message: "provider 'claude' (anthropic) has no key",
+          hint: "keys: [{ value: env('CLAUDE_API_KEY') }]",
+        },
+      ],
+    },
+    {
       name: 'a hosted provider with an empty key pool (name with "-" in the hint)',
       config: `{ providers: { 'openai-eu': { type: 'openai', keys: [] } } }`,
       problems: [

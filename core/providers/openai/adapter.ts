@@ -159,7 +159,7 @@ export class OpenAIAdapter implements ProviderAdapter {
 }
 
 /** A reset or stall while the body arrives is a transport failure; a body that is not JSON is the upstream's. */
-async function readJson(response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
+export async function readJson(response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
   let text: string
   try {
     text = await response.body.text()
@@ -211,7 +211,7 @@ async function readUpstreamError(response: Dispatcher.ResponseData): Promise<Ups
   })
 }
 
-function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number | undefined {
+export function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number | undefined {
   const ms = Number(headers['retry-after-ms'])
   if (Number.isFinite(ms) && ms >= 0) return ms / 1000
   const raw = headers['retry-after']

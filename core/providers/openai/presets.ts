@@ -137,4 +137,4 @@ export const AZURE_OPENAI_PRESET: OpenAIFamilyPreset = {
 }
 
 /** Every provider `type` the config accepts. */
-export const PROVIDER_TYPES = [...OPENAI_FAMILY_PRESET_NAMES, 'azure-openai', 'mock'] as const
+export const PROVIDER_TYPES = [...OPENAI_FAMILY_PRESET_NAMES, 'azure-openai', 'anthropic', 'mock'] as const

@@ -1,0 +1,185 @@
+/**
+ * Anthropic Messages API: canonical requests are translated to
+ * `POST {base}/v1/messages` (x-api-key + anthropic-version), answers and
+ * stream events back to the canonical shape. Keys come from the pool with the
+ * same health rules as the OpenAI family (429 rests a key, 401/403 take it out).
+ */
+import type { Dispatcher } from 'undici'
+import type { ChatRequest } from '../../canonical/chat.js'
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
+import type { KeyHealth } from '../../routing/key-health.js'
+import type { KeyPool, PoolKey } from '../../routing/key-pool.js'
+import { readJson, retryAfterSeconds } from '../openai/adapter.js'
+import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
+import { toTransportError, UpstreamError } from '../upstream-error.js'
+import type { UpstreamPools } from '../upstream-pools.js'
+import { errorFromAnthropic } from './errors.js'
+import { anthropicChunks } from './stream.js'
+import { toAnthropicRequest } from './translate-request.js'
+import { type AnthropicResponse, fromAnthropicResponse } from './translate-response.js'
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com'
+export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01'
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096
+
+export interface AnthropicAdapterOptions {
+  name: string
+  baseUrl: string
+  version: string
+  /** max_tokens for requests that set none. */
+  maxTokens: number
+  keys: KeyPool
+  health: KeyHealth
+  keyCooldownMs: number
+  onKeyRejected: (label: string, status: number) => void
+  headers: Record<string, string>
+  models: readonly string[]
+  timeoutMs: number
+  connections?: number
+}
+
+/** Largest error body read from an upstream; the rest is discarded. */
+const ERROR_BODY_LIMIT = 64 * 1024
+
+export class AnthropicAdapter implements ProviderAdapter {
+  readonly name: string
+  readonly type = 'anthropic'
+  readonly models: readonly string[]
+  readonly server: { readonly address: string; readonly port: number }
+  readonly #options: AnthropicAdapterOptions
+  readonly #pool: Dispatcher
+  readonly #basePath: string
+
+  constructor(options: AnthropicAdapterOptions, pools: UpstreamPools) {
+    this.name = options.name
+    this.models = options.models
+    this.#options = options
+    const base = new URL(options.baseUrl)
+    this.server = { address: base.hostname, port: Number(base.port) || (base.protocol === 'https:' ? 443 : 80) }
+    this.#pool = pools.get(base.origin, { connections: options.connections })
+    this.#basePath = base.pathname.replace(/\/+$/, '')
+  }
+
+  async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
+    const body = toAnthropicRequest(request, attempt.model, this.#options.maxTokens)
+    const response = await this.#post(body, attempt)
+    if (request.stream) {
+      const includeUsage = request.stream_options?.include_usage === true
+      return {
+        stream: true,
+        chunks: anthropicChunks(response.body, attempt.signal, { includeUsage, model: attempt.model }),
+      }
+    }
+    const answer = (await readJson(response, attempt.signal)) as AnthropicResponse
+    if (!answer || typeof answer !== 'object' || !Array.isArray(answer.content)) {
+      throw new UpstreamError({
+        errorClass: 'server_error',
+        message: 'the upstream answer is not an Anthropic message',
+      })
+    }
+    return { stream: false, completion: fromAnthropicResponse(answer) }
+  }
+
+  async embeddings(_request: EmbeddingsRequest, _attempt: AttemptContext): Promise<EmbeddingsResponse> {
+    throw new UpstreamError({
+      errorClass: 'not_found',
+      status: 404,
+      message: `provider '${this.name}' (anthropic) does not serve embeddings`,
+    })
+  }
+
+  /** Request headers with a key from the pool; fails without a call when no key can be used now. */
+  #credentials(model: string): { headers: Record<string, string>; key: PoolKey } {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'anthropic-version': this.#options.version,
+      ...this.#options.headers,
+    }
+    const choice = this.#options.keys.choose(model)
+    switch (choice.kind) {
+      case 'none-allowed':
+        throw new UpstreamError({
+          errorClass: 'not_found',
+          message: `no key of provider '${this.name}' may use model '${model}'`,
+        })
+      case 'all-cooling':
+        throw new UpstreamError({
+          errorClass: 'rate_limited',
+          message: `every key of provider '${this.name}' is resting after a 429`,
+          retryAfterSeconds: choice.waitMs / 1000,
+          uncalled: true,
+        })
+      case 'all-rejected':
+        throw new UpstreamError({
+          errorClass: 'auth',
+          message: `provider '${this.name}' rejected every key`,
+          uncalled: true,
+        })
+    }
+    headers['x-api-key'] = choice.key.value
+    return { headers, key: choice.key }
+  }
+
+  async #post(body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+    const { headers, key } = this.#credentials(attempt.model)
+    headers['x-request-id'] = attempt.requestId
+    if (attempt.traceparent) headers.traceparent = attempt.traceparent
+    let response: Dispatcher.ResponseData
+    try {
+      response = await this.#pool.request({
+        method: 'POST',
+        path: `${this.#basePath}/v1/messages`,
+        headers,
+        body: JSON.stringify(body),
+        signal: attempt.signal,
+        headersTimeout: this.#options.timeoutMs,
+        bodyTimeout: this.#options.timeoutMs,
+      })
+    } catch (error) {
+      throw toTransportError(error, attempt.signal)
+    }
+    if (response.statusCode >= 400) {
+      const error = await readAnthropicError(response)
+      this.#judgeKey(key, error, attempt.model)
+      throw error
+    }
+    return response
+  }
+
+  /** A 429 rests the key; a 401/403 takes it out. Either way, say whether another key could go at once. */
+  #judgeKey(key: PoolKey, error: UpstreamError, model: string): void {
+    const { health, keyCooldownMs, onKeyRejected } = this.#options
+    if (error.status === 429) {
+      const restMs = error.retryAfterSeconds === undefined ? keyCooldownMs : error.retryAfterSeconds * 1000
+      health.coolDown(key.id, model, this.name, key.label, restMs)
+    } else if (error.status === 401 || error.status === 403) {
+      health.reject(key.id, this.name, key.label, `HTTP ${error.status}: ${error.message}`)
+      onKeyRejected(key.label, error.status)
+    } else return
+    error.anotherKeyReady = this.#options.keys.hasOther(model, key)
+  }
+}
+
+async function readAnthropicError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
+  let text = ''
+  try {
+    for await (const chunk of response.body) {
+      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
+    }
+  } catch {
+    // The connection broke while the error arrived: classify by status with what was read.
+  }
+  let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
+  let type: string | null = null
+  try {
+    const parsed = JSON.parse(text) as { error?: { type?: string; message?: string } }
+    if (parsed.error && typeof parsed.error === 'object') {
+      message = parsed.error.message ?? message
+      type = parsed.error.type ?? null
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, say): keep the text.
+  }
+  return errorFromAnthropic(response.statusCode, type, message, retryAfterSeconds(response.headers))
+}

@@ -1,0 +1,155 @@
+/**
+ * Canonical (OpenAI chat) request -> Anthropic Messages request.
+ *
+ * - system/developer messages become the top-level `system` (joined by blank lines);
+ * - assistant `tool_calls` become `tool_use` blocks, `tool` messages become
+ *   `tool_result` blocks in a user turn (consecutive ones share that turn);
+ * - consecutive turns of the same role are merged, as Anthropic wants them alternating;
+ * - image parts: `data:` URLs go as base64 sources, others as url sources.
+ */
+import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
+import { UpstreamError } from '../upstream-error.js'
+
+export type AnthropicBlock = { type: string; [field: string]: unknown }
+
+export interface AnthropicMessage {
+  role: 'user' | 'assistant'
+  content: AnthropicBlock[]
+}
+
+export interface AnthropicRequest {
+  model: string
+  messages: AnthropicMessage[]
+  max_tokens: number
+  system?: string
+  stop_sequences?: string[]
+  temperature?: number
+  top_p?: number
+  tools?: Array<{ name: string; description?: string; input_schema: unknown }>
+  tool_choice?: { type: 'auto' | 'any' | 'none' } | { type: 'tool'; name: string }
+  stream?: boolean
+  metadata?: { user_id: string }
+}
+
+export function toAnthropicRequest(request: ChatRequest, model: string, defaultMaxTokens: number): AnthropicRequest {
+  const system: string[] = []
+  const messages: AnthropicMessage[] = []
+  const push = (role: 'user' | 'assistant', blocks: AnthropicBlock[]): void => {
+    if (blocks.length === 0) return
+    const last = messages[messages.length - 1]
+    if (last && last.role === role) last.content.push(...blocks)
+    else messages.push({ role, content: blocks })
+  }
+
+  for (const message of request.messages) {
+    switch (message.role) {
+      case 'system':
+      case 'developer': {
+        const text = textOf(message)
+        if (text) system.push(text)
+        break
+      }
+      case 'user':
+        push('user', contentBlocks(message))
+        break
+      case 'assistant': {
+        const blocks = contentBlocks(message)
+        for (const call of message.tool_calls ?? []) {
+          blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call) })
+        }
+        push('assistant', blocks)
+        break
+      }
+      case 'tool':
+      case 'function':
+        push('user', [
+          {
+            type: 'tool_result',
+            tool_use_id: message.tool_call_id ?? message.name ?? '',
+            content: typeof message.content === 'string' ? message.content : contentBlocks(message),
+          },
+        ])
+        break
+    }
+  }
+
+  const body: AnthropicRequest = {
+    model,
+    messages,
+    max_tokens: positive(request.max_completion_tokens) ?? positive(request.max_tokens) ?? defaultMaxTokens,
+  }
+  if (system.length > 0) body.system = system.join('\n\n')
+  const stop = request.stop
+  if (typeof stop === 'string') body.stop_sequences = [stop]
+  else if (Array.isArray(stop) && stop.length > 0) body.stop_sequences = stop.map(String)
+  if (typeof request.temperature === 'number') body.temperature = request.temperature
+  if (typeof request.top_p === 'number') body.top_p = request.top_p
+  if (request.tools && request.tools.length > 0) {
+    body.tools = request.tools.map((tool) => ({
+      name: tool.function.name,
+      ...(tool.function.description !== undefined && { description: tool.function.description }),
+      input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+    }))
+  }
+  const choice = toolChoice(request.tool_choice)
+  if (choice) body.tool_choice = choice
+  if (typeof request.user === 'string' && request.user) body.metadata = { user_id: request.user }
+  if (request.stream) body.stream = true
+  return body
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined
+}
+
+function toolChoice(choice: unknown): AnthropicRequest['tool_choice'] {
+  if (choice === 'auto') return { type: 'auto' }
+  if (choice === 'none') return { type: 'none' }
+  if (choice === 'required') return { type: 'any' }
+  const name = (choice as { function?: { name?: unknown } } | null | undefined)?.function?.name
+  if (typeof name === 'string') return { type: 'tool', name }
+  return undefined
+}
+
+function textOf(message: ChatMessage): string {
+  if (typeof message.content === 'string') return message.content
+  if (!Array.isArray(message.content)) return ''
+  return message.content
+    .map((part) => (typeof part.text === 'string' ? part.text : ''))
+    .filter(Boolean)
+    .join('\n')
+}
+
+function contentBlocks(message: ChatMessage): AnthropicBlock[] {
+  const { content } = message
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : []
+  if (!Array.isArray(content)) return []
+  return content.flatMap((part) => partBlock(part))
+}
+
+function partBlock(part: ChatContentPart): AnthropicBlock[] {
+  if (part.type === 'text') return typeof part.text === 'string' && part.text ? [{ type: 'text', text: part.text }] : []
+  if (part.type === 'image_url') {
+    const raw = part.image_url as { url?: unknown } | string | undefined
+    const url = typeof raw === 'string' ? raw : raw?.url
+    if (typeof url !== 'string') throw badRequest('an image_url part has no url')
+    const data = /^data:([^;,]+);base64,(.*)$/s.exec(url)
+    if (data) return [{ type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } }]
+    return [{ type: 'image', source: { type: 'url', url } }]
+  }
+  throw badRequest(`content parts of type '${part.type}' are not supported by Anthropic`)
+}
+
+function parseArguments(call: { function: { arguments: string } }): unknown {
+  const text = call.function.arguments
+  if (!text) return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw badRequest('an assistant tool call has arguments that are not JSON')
+  }
+}
+
+function badRequest(message: string): UpstreamError {
+  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
+}
