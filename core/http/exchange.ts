@@ -32,6 +32,8 @@ export interface Exchange {
   answered(text: string | null): void
   /** Puts the headers plugins asked for (`ctx.responseHeaders`) on the response; call before the first byte. */
   sendPluginHeaders(): void
+  /** Bills a direct answer as if `provider`/`model` had served it with this usage. */
+  chargeAs(charge: { provider: string; model: string; usage: Usage }): void
   /** Holds the request's budget reservation and limits until the exchange settles them at its end. */
   admitted(admission: Admission): void
   usage(usage: Usage | null | undefined): void
@@ -170,6 +172,10 @@ export function openExchange(
     sendPluginHeaders() {
       if (res.headersSent) return
       for (const [name, value] of Object.entries(ctx.responseHeaders)) res.setHeader(name, value)
+    },
+    chargeAs({ provider, model, usage }) {
+      target = { provider, providerType: runtime.routes.provider(provider).type, model }
+      record.usage = usage
     },
     admitted(held) {
       admission = held

@@ -78,6 +78,11 @@ export interface DirectAnswer {
    * delta per choice.
    */
   chunks?: ChatChunk[]
+  /**
+   * Bill the answer as if this target had served it with this usage (a cache
+   * hit charged at the original price). Without it a direct answer costs nothing.
+   */
+  charge?: { provider: string; model: string; usage: Usage }
 }
 
 export interface PluginHooks {

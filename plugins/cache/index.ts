@@ -12,7 +12,6 @@ import {
   COMMON_OPTION_SCHEMA,
   type CommonOptions,
   callerAdmitted,
-  checkChargeHits,
   directAnswer,
   entryFor,
   isEntry,
@@ -36,7 +35,6 @@ export default definePlugin<CacheOptions>({
     properties: COMMON_OPTION_SCHEMA,
   },
   setup(options, api) {
-    checkChargeHits('cache', options)
     const ttlSeconds = options.ttlSeconds ?? 3600
     const maxChunks = options.maxChunks ?? 10_000
     /** Requests whose answer is to be stored, by context; a WeakMap so an abandoned request leaks nothing. */
@@ -62,7 +60,7 @@ export default definePlugin<CacheOptions>({
           if (isEntry(found)) {
             api.cacheLookup('hit')
             markHit(ctx, found)
-            return directAnswer(found, request)
+            return directAnswer(found, request, options)
           }
           api.cacheLookup('miss')
         }

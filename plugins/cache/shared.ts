@@ -11,6 +11,7 @@ import type {
   DirectAnswer,
   PluginApi,
   RequestContext,
+  Usage,
 } from '../../core/index.js'
 
 export const CACHE_HEADER = 'x-gateway-cache'
@@ -23,6 +24,9 @@ export interface CacheEntry {
   completion: ChatCompletion
   /** For an answer that was streamed: its chunks as sent, replayed as they were. */
   chunks?: ChatChunk[]
+  /** Which target answered, and its usage: what a charged hit is billed as. */
+  servedBy?: { provider: string; model: string }
+  usage?: Usage
   /** Epoch ms. */
   storedAt: number
 }
@@ -39,7 +43,7 @@ export interface CommonOptions {
   partitionBy?: 'none' | 'team' | 'key'
   /** Also cache answers cut short by `max_tokens` (finish_reason `length`). Default false. */
   cacheTruncated?: boolean
-  /** Charge hits against budgets. Only `false` is supported today (see README). */
+  /** Charge hits against budgets at the original answer's cost. Default false: hits are free. */
   chargeHits?: boolean
   /** Streams longer than this many chunks are not cached. Default 10000. */
   maxChunks?: number
@@ -53,16 +57,6 @@ export const COMMON_OPTION_SCHEMA: Record<string, unknown> = {
   cacheTruncated: { type: 'boolean', default: false },
   chargeHits: { type: 'boolean', default: false },
   maxChunks: { type: 'integer', minimum: 1, default: 10000 },
-}
-
-/** Refuses `chargeHits: true`: the plugin API has no way to charge a direct answer, and faking it would be worse. */
-export function checkChargeHits(plugin: string, options: CommonOptions): void {
-  if (options.chargeHits === true) {
-    throw new Error(
-      `${plugin}: chargeHits: true is not supported: the gateway settles a plugin's direct answer at zero cost ` +
-        'and the plugin API cannot charge it (yet); remove the option or set it to false',
-    )
-  }
 }
 
 /** The request's `x-gateway-cache` directives. */
@@ -116,17 +110,19 @@ export function partitionOf(options: CommonOptions, ctx: RequestContext): string
 }
 
 /** A stored entry as the answer to this request: recorded chunks replay a stream exactly. */
-export function directAnswer(entry: CacheEntry, request: ChatRequest): DirectAnswer {
-  if (request.stream && entry.chunks) return { respond: entry.completion, chunks: entry.chunks }
-  return { respond: entry.completion }
+export function directAnswer(entry: CacheEntry, request: ChatRequest, options: CommonOptions): DirectAnswer {
+  const charge =
+    options.chargeHits === true && entry.servedBy && entry.usage
+      ? { charge: { ...entry.servedBy, usage: entry.usage } }
+      : {}
+  if (request.stream && entry.chunks) return { respond: entry.completion, chunks: entry.chunks, ...charge }
+  return { respond: entry.completion, ...charge }
 }
 
-/** Headers of a hit: the cache verdict, its age, and the cost (nothing: a direct answer settles at zero). */
+/** Headers of a hit: the cache verdict and its age (the gateway sets the cost: 0, or the charged cost). */
 export function markHit(ctx: RequestContext, entry: CacheEntry): void {
   ctx.responseHeaders[CACHE_HEADER] = 'hit'
   ctx.responseHeaders['x-gateway-cache-age'] = String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000)))
-  // The gateway sets this header only when it settles before the answer, which it does not for direct answers.
-  ctx.responseHeaders['x-gateway-cost-usd'] = (0).toFixed(9)
 }
 
 /** A request whose answer is to be recorded and stored once it has gone out whole. */
@@ -191,7 +187,14 @@ export function entryFor(recording: Recording, record: CompletionRecord, options
       (finish_reason === 'length' && options.cacheTruncated === true),
   )
   if (!finished) return null
-  return { v: ENTRY_VERSION, completion, ...(chunks && { chunks }), storedAt: Date.now() }
+  return {
+    v: ENTRY_VERSION,
+    completion,
+    ...(chunks && { chunks }),
+    ...(record.provider && record.model && { servedBy: { provider: record.provider, model: record.model } }),
+    ...(record.usage && { usage: record.usage }),
+    storedAt: Date.now(),
+  }
 }
 
 export function isEntry(value: unknown): value is CacheEntry {

@@ -20,7 +20,6 @@ import {
   COMMON_OPTION_SCHEMA,
   type CommonOptions,
   callerAdmitted,
-  checkChargeHits,
   directAnswer,
   entryFor,
   isEntry,
@@ -74,7 +73,6 @@ export default definePlugin<SemanticCacheOptions>({
     },
   },
   setup(options, api) {
-    checkChargeHits('semantic-cache', options)
     const ttlSeconds = options.ttlSeconds ?? 3600
     const threshold = options.threshold ?? 0.95
     const maxEntries = options.maxEntries ?? 1000
@@ -148,7 +146,7 @@ export default definePlugin<SemanticCacheOptions>({
             api.cacheLookup('hit')
             markHit(ctx, exact)
             ctx.responseHeaders['x-gateway-cache-match'] = 'exact'
-            return directAnswer(exact, request)
+            return directAnswer(exact, request, options)
           }
         }
 
@@ -180,7 +178,7 @@ export default definePlugin<SemanticCacheOptions>({
             markHit(ctx, found)
             ctx.responseHeaders['x-gateway-cache-match'] = 'semantic'
             ctx.responseHeaders['x-gateway-cache-similarity'] = similarity.toFixed(4)
-            return directAnswer(found, request)
+            return directAnswer(found, request, options)
           }
         }
         if (!controls.noCache) api.cacheLookup('miss')

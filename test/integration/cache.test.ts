@@ -286,8 +286,27 @@ describe('exact cache options', () => {
     }
   })
 
-  it('refuses chargeHits: true (the gateway cannot charge a direct answer)', async () => {
-    await expect(startTestGateway(config(upstream, '{ chargeHits: true }'))).rejects.toThrow(/chargeHits/)
+  it("chargeHits: true bills a hit at the original answer's cost; by default a hit costs nothing", async () => {
+    const pricing = "pricing: { overrides: { 'up/gpt-4o-mini': { input: 1000000, output: 1000000 } } },"
+    const charged = await startTestGateway(config(upstream, '{ chargeHits: true }', pricing))
+    const free = await startTestGateway(config(upstream, '{}', pricing))
+    try {
+      for (const [gateway, hitCost] of [
+        [charged, 'same'],
+        [free, '0.000000000'],
+      ] as const) {
+        const body = { model: 'chat', messages: [{ role: 'user', content: `question ${randomUUID()}` }] }
+        const miss = await post(gateway.url, body)
+        const cost = miss.headers['x-gateway-cost-usd'] as string
+        expect(Number(cost)).toBeGreaterThan(0)
+        const hit = await post(gateway.url, body)
+        expect(hit.headers['x-gateway-cache']).toBe('hit')
+        expect(hit.headers['x-gateway-cost-usd']).toBe(hitCost === 'same' ? cost : hitCost)
+      }
+    } finally {
+      await charged.close()
+      await free.close()
+    }
   })
 })
 

@@ -32,7 +32,8 @@ async function serveChat(exchange: Exchange, res: Response): Promise<void> {
   const request = ctx.body as ChatRequest
   if (direct) {
     res.setHeader('x-gateway-answered-by', 'plugin')
-    // Nothing was bought: the reservation is released (and the cost header says 0) before the answer goes out.
+    // Settled before the answer goes out: nothing was bought (cost 0), unless the plugin asks to charge it.
+    if (direct.charge) exchange.chargeAs(direct.charge)
     await exchange.settle()
     exchange.sendPluginHeaders()
     exchange.answered(answerText(direct.respond))
