@@ -32,6 +32,7 @@ import { type ContenderResult, type RunReport, renderReport } from './lib/report
 import { runSoak } from './lib/soak.js'
 import { PORTKEY_INSTALL, PORTKEY_VERSION } from './peer/portkey.js'
 import { benchPolicies } from './policies.js'
+import { benchSecrets } from './secrets.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -206,6 +207,8 @@ async function main(): Promise<void> {
   await waitForQuiet(bench, quiet.quietWaitS, log)
   log('JSONata policy cost (bench/policies.ts)')
   const policy = await benchPolicies()
+  log('secrets scan cost (bench/secrets.ts)')
+  const secrets = await benchSecrets()
   const ids = selectedContenders()
   const results: ContenderResult[] = []
   const entries: Entry[] = []
@@ -285,6 +288,7 @@ async function main(): Promise<void> {
     modes,
     results,
     policy,
+    secrets,
     peerNotes,
     memoryNotes: [
       'The full chain loads the o200k tokenizer (gpt-tokenizer) to count prompt tokens for the budget',

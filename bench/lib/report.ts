@@ -4,6 +4,7 @@
  * next to the measured values.
  */
 import type { PolicyBenchResult } from '../policies.js'
+import type { SecretsBenchResult } from '../secrets.js'
 import { CONTENDER_LABELS, type ContenderId } from './contenders.js'
 import { DISTURBED_CORES, type Measurement, type Mode, type ModeId } from './measure.js'
 
@@ -33,6 +34,7 @@ export interface RunReport {
   modes: Mode[]
   results: ContenderResult[]
   policy: PolicyBenchResult
+  secrets: SecretsBenchResult
   peerNotes: string[]
 }
 
@@ -407,5 +409,20 @@ request, ${report.policy.requests.toLocaleString('en')} times after a warm-up
 | p99 | ${report.policy.p99Micros.toFixed(1)} |
 
 Target: 10 rules add < 100 µs (0.1 ms) per request.
+
+## Secrets scan per prompt
+
+The secrets plugin's request scan (59 rules, action \`block\`) over a realistic
+${report.secrets.promptBytes.toLocaleString('en')}-byte prompt with no secret in it (code, URLs, words like
+"token" and "password"), ${report.secrets.runs.toLocaleString('en')} runs (\`bench/secrets.ts\`).
+
+| | µs |
+|---|---|
+| per 4 KB (median of batch means) | ${report.secrets.microsPer4kb.toFixed(1)} |
+| mean per prompt | ${report.secrets.meanMicros.toFixed(1)} |
+| p50 per prompt | ${report.secrets.p50Micros.toFixed(1)} |
+| p99 per prompt | ${report.secrets.p99Micros.toFixed(1)} |
+
+Target: < 100 µs per 4 KB prompt.
 `
 }
