@@ -11,6 +11,7 @@ import type { KeyHealth } from '../../routing/key-health.js'
 import type { KeyPool, PoolKey } from '../../routing/key-pool.js'
 import { readJson, retryAfterSeconds } from '../openai/adapter.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
+import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { toTransportError, UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import { errorFromAnthropic } from './errors.js'
@@ -47,10 +48,18 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly models: readonly string[]
   readonly server: { readonly address: string; readonly port: number }
   readonly #options: AnthropicAdapterOptions
+  readonly #keys: ProviderKeys
   readonly #pool: Dispatcher
   readonly #basePath: string
 
   constructor(options: AnthropicAdapterOptions, pools: UpstreamPools) {
+    this.#keys = {
+      provider: options.name,
+      pool: options.keys,
+      health: options.health,
+      cooldownMs: options.keyCooldownMs,
+      onRejected: options.onKeyRejected,
+    }
     this.name = options.name
     this.models = options.models
     this.#options = options
@@ -96,29 +105,9 @@ export class AnthropicAdapter implements ProviderAdapter {
       'anthropic-version': this.#options.version,
       ...this.#options.headers,
     }
-    const choice = this.#options.keys.choose(model)
-    switch (choice.kind) {
-      case 'none-allowed':
-        throw new UpstreamError({
-          errorClass: 'not_found',
-          message: `no key of provider '${this.name}' may use model '${model}'`,
-        })
-      case 'all-cooling':
-        throw new UpstreamError({
-          errorClass: 'rate_limited',
-          message: `every key of provider '${this.name}' is resting after a 429`,
-          retryAfterSeconds: choice.waitMs / 1000,
-          uncalled: true,
-        })
-      case 'all-rejected':
-        throw new UpstreamError({
-          errorClass: 'auth',
-          message: `provider '${this.name}' rejected every key`,
-          uncalled: true,
-        })
-    }
-    headers['x-api-key'] = choice.key.value
-    return { headers, key: choice.key }
+    const key = takeKey(this.#keys, model)
+    headers['x-api-key'] = key.value
+    return { headers, key }
   }
 
   async #post(body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
@@ -141,23 +130,10 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
     if (response.statusCode >= 400) {
       const error = await readAnthropicError(response)
-      this.#judgeKey(key, error, attempt.model)
+      judgeKey(this.#keys, key, error, attempt.model)
       throw error
     }
     return response
-  }
-
-  /** A 429 rests the key; a 401/403 takes it out. Either way, say whether another key could go at once. */
-  #judgeKey(key: PoolKey, error: UpstreamError, model: string): void {
-    const { health, keyCooldownMs, onKeyRejected } = this.#options
-    if (error.status === 429) {
-      const restMs = error.retryAfterSeconds === undefined ? keyCooldownMs : error.retryAfterSeconds * 1000
-      health.coolDown(key.id, model, this.name, key.label, restMs)
-    } else if (error.status === 401 || error.status === 403) {
-      health.reject(key.id, this.name, key.label, `HTTP ${error.status}: ${error.message}`)
-      onKeyRejected(key.label, error.status)
-    } else return
-    error.anotherKeyReady = this.#options.keys.hasOther(model, key)
   }
 }
 

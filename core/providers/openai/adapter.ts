@@ -9,6 +9,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embe
 import type { KeyHealth } from '../../routing/key-health.js'
 import type { KeyPool, PoolKey } from '../../routing/key-pool.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
+import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import type { OpenAIFamilyPreset } from './presets.js'
@@ -43,10 +44,18 @@ export class OpenAIAdapter implements ProviderAdapter {
   readonly models: readonly string[]
   readonly server: { readonly address: string; readonly port: number }
   readonly #options: OpenAIAdapterOptions
+  readonly #keys: ProviderKeys
   readonly #pool: Dispatcher
   readonly #basePath: string
 
   constructor(options: OpenAIAdapterOptions, pools: UpstreamPools) {
+    this.#keys = {
+      provider: options.name,
+      pool: options.keys,
+      health: options.health,
+      cooldownMs: options.keyCooldownMs,
+      onRejected: options.onKeyRejected,
+    }
     this.name = options.name
     this.type = options.type
     this.models = options.models
@@ -91,28 +100,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       ...this.#options.headers,
     }
     if (this.#options.keys.size === 0 && !this.#options.preset.keyRequired) return { headers, key: undefined }
-    const choice = this.#options.keys.choose(model)
-    switch (choice.kind) {
-      case 'none-allowed':
-        throw new UpstreamError({
-          errorClass: 'not_found',
-          message: `no key of provider '${this.name}' may use model '${model}'`,
-        })
-      case 'all-cooling':
-        throw new UpstreamError({
-          errorClass: 'rate_limited',
-          message: `every key of provider '${this.name}' is resting after a 429`,
-          retryAfterSeconds: choice.waitMs / 1000,
-          uncalled: true,
-        })
-      case 'all-rejected':
-        throw new UpstreamError({
-          errorClass: 'auth',
-          message: `provider '${this.name}' rejected every key`,
-          uncalled: true,
-        })
-    }
-    const { key } = choice
+    const key = takeKey(this.#keys, model)
     if (this.#options.preset.authHeader === 'api-key') headers['api-key'] = key.value
     else headers.authorization = `Bearer ${key.value}`
     return { headers, key }
@@ -138,23 +126,10 @@ export class OpenAIAdapter implements ProviderAdapter {
     }
     if (response.statusCode >= 400) {
       const error = await readUpstreamError(response)
-      if (key) this.#judgeKey(key, error, attempt.model)
+      if (key) judgeKey(this.#keys, key, error, attempt.model)
       throw error
     }
     return response
-  }
-
-  /** A 429 rests the key; a 401/403 takes it out. Either way, say whether another key could go at once. */
-  #judgeKey(key: PoolKey, error: UpstreamError, model: string): void {
-    const { health, keyCooldownMs, onKeyRejected } = this.#options
-    if (error.status === 429) {
-      const restMs = error.retryAfterSeconds === undefined ? keyCooldownMs : error.retryAfterSeconds * 1000
-      health.coolDown(key.id, model, this.name, key.label, restMs)
-    } else if (error.status === 401 || error.status === 403) {
-      health.reject(key.id, this.name, key.label, `HTTP ${error.status}: ${error.message}`)
-      onKeyRejected(key.label, error.status)
-    } else return
-    error.anotherKeyReady = this.#options.keys.hasOther(model, key)
   }
 }
 
