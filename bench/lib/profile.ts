@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import type { LoadResult } from '../load.js'
 import type { RunContext } from '../run.js'
 import { CONTENDER_IDS, CONTENDER_LABELS, type ContenderId, startContender } from './contenders.js'
-import { configureUpstream, type Mode, requestBody, verify, warmUp } from './measure.js'
+import { configureUpstream, type Mode, requestBody, verify, waitForQuiet, warmUp } from './measure.js'
 import { REPO_ROOT } from './proc.js'
 
 interface CallFrame {
@@ -195,6 +195,7 @@ export async function runProfile(context: RunContext, which: string): Promise<vo
         await warmUp(bench, contender, loads, options.warmupS)
         await configureUpstream(bench, { latencyMs: 0 })
         for (const mode of loads) {
+          await waitForQuiet(bench, 20, log)
           log(`profile ${id} ${mode.id}: ${mode.durationS} s`)
           const from = nowMicros()
           const load = await bench.load.call<LoadResult>('concurrency', {
