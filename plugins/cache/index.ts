@@ -13,14 +13,14 @@ import {
   type CommonOptions,
   callerAdmitted,
   directAnswer,
-  entryFor,
+  finishRecording,
   isEntry,
   markHit,
   newRecording,
   parseControls,
   partitionOf,
   type Recording,
-  recordChunk,
+  recordingHooks,
 } from './shared.js'
 
 export type CacheOptions = CommonOptions
@@ -68,23 +68,11 @@ export default definePlugin<CacheOptions>({
         if (!controls.noStore) pending.set(ctx, { key, ...newRecording(controls.ttlSeconds ?? ttlSeconds) })
       },
 
-      onResponse(ctx, response) {
-        const recording = pending.get(ctx)
-        if (recording) recording.completion = structuredClone(response)
-      },
-
-      onChunk(ctx, chunk) {
-        const recording = pending.get(ctx)
-        if (recording) recordChunk(recording, chunk, maxChunks)
-      },
+      ...recordingHooks(pending, maxChunks),
 
       async onComplete(record, ctx) {
-        const recording = pending.get(ctx)
-        if (!recording) return
-        pending.delete(ctx)
-        const entry = entryFor(recording, record, options)
-        if (!entry) return
-        await api.store.set(recording.key, entry, recording.ttlMs)
+        const finished = finishRecording(pending, ctx, record, options)
+        if (finished) await api.store.set(finished.recording.key, finished.entry, finished.recording.ttlMs)
       },
     }
   },

@@ -10,6 +10,7 @@ import type {
   CompletionRecord,
   DirectAnswer,
   PluginApi,
+  PluginHooks,
   RequestContext,
   Usage,
 } from '../../core/index.js'
@@ -135,6 +136,40 @@ export interface Recording {
 
 export function newRecording(ttlSeconds: number): Recording {
   return { ttlMs: ttlSeconds * 1000, chunks: [], overflow: false, completion: null }
+}
+
+/** The answers being recorded, by request. */
+export type PendingRecordings<R extends Recording> = WeakMap<RequestContext, R>
+
+/** The hooks that record an answer for the requests in `pending`: JSON in onResponse, streams chunk by chunk. */
+export function recordingHooks<R extends Recording>(
+  pending: PendingRecordings<R>,
+  maxChunks: number,
+): Required<Pick<PluginHooks, 'onResponse' | 'onChunk'>> {
+  return {
+    onResponse(ctx, response) {
+      const recording = pending.get(ctx)
+      if (recording) recording.completion = structuredClone(response)
+    },
+    onChunk(ctx, chunk) {
+      const recording = pending.get(ctx)
+      if (recording) recordChunk(recording, chunk, maxChunks)
+    },
+  }
+}
+
+/** The finished request's recording and the entry to store, or null when there is nothing to store. */
+export function finishRecording<R extends Recording>(
+  pending: PendingRecordings<R>,
+  ctx: RequestContext,
+  record: CompletionRecord,
+  options: CommonOptions,
+): { recording: R; entry: CacheEntry } | null {
+  const recording = pending.get(ctx)
+  if (!recording) return null
+  pending.delete(ctx)
+  const entry = entryFor(recording, record, options)
+  return entry ? { recording, entry } : null
 }
 
 export function recordChunk(recording: Recording, chunk: ChatChunk, maxChunks: number): void {

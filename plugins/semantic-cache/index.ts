@@ -21,14 +21,14 @@ import {
   type CommonOptions,
   callerAdmitted,
   directAnswer,
-  entryFor,
+  finishRecording,
   isEntry,
   markHit,
   newRecording,
   parseControls,
   partitionOf,
   type Recording,
-  recordChunk,
+  recordingHooks,
 } from '../cache/shared.js'
 import { createIndex, loadUsearch, usearchLoadError, type VectorIndex } from './vector-index.js'
 
@@ -188,22 +188,12 @@ export default definePlugin<SemanticCacheOptions>({
         }
       },
 
-      onResponse(ctx, response) {
-        const recording = pending.get(ctx)
-        if (recording) recording.completion = structuredClone(response)
-      },
-
-      onChunk(ctx, chunk) {
-        const recording = pending.get(ctx)
-        if (recording) recordChunk(recording, chunk, maxChunks)
-      },
+      ...recordingHooks(pending, maxChunks),
 
       async onComplete(record, ctx) {
-        const recording = pending.get(ctx)
-        if (!recording) return
-        pending.delete(ctx)
-        const entry = entryFor(recording, record, options)
-        if (!entry) return
+        const finished = finishRecording(pending, ctx, record, options)
+        if (!finished) return
+        const { recording, entry } = finished
         await api.store.set(recording.key, entry, recording.ttlMs)
         if (recording.namespace && recording.vector) {
           remember(recording.namespace, recording.key, recording.vector, recording.ttlMs)
