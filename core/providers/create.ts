@@ -17,6 +17,7 @@ import { MockAdapter } from './mock/adapter.js'
 import { OpenAIAdapter } from './openai/adapter.js'
 import { AZURE_OPENAI_PRESET, OPENAI_FAMILY_PRESETS, type OpenAIFamilyPreset } from './openai/presets.js'
 import type { ProviderAdapter } from './provider.js'
+import type { ProviderKeys } from './provider-keys.js'
 import type { UpstreamPools } from './upstream-pools.js'
 
 /** LLM answers can take minutes before the first byte of a non-streamed reply. */
@@ -32,7 +33,7 @@ export interface ProviderDeps {
 
 export function createProvider(name: string, config: Resolved<ProviderConfig>, deps: ProviderDeps): ProviderAdapter {
   if (config.type === 'mock') return new MockAdapter(name, config)
-  const keys = keyPool(name, config, deps)
+  const keys = providerKeys(name, config, deps)
   if (config.type === 'anthropic') {
     return new AnthropicAdapter(
       {
@@ -41,9 +42,6 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         version: config.version ?? ANTHROPIC_DEFAULT_VERSION,
         maxTokens: config.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
         keys,
-        health: deps.keyHealth,
-        keyCooldownMs: deps.keyCooldownMs,
-        onKeyRejected: (label, status) => deps.onKeyRejected(name, label, status),
         headers: config.headers ?? {},
         models: config.models ?? [],
         timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -63,9 +61,6 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
       preset,
       baseUrl,
       keys,
-      health: deps.keyHealth,
-      keyCooldownMs: deps.keyCooldownMs,
-      onKeyRejected: (label, status) => deps.onKeyRejected(name, label, status),
       headers: config.headers ?? {},
       models: config.models ?? [],
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -76,12 +71,12 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
   )
 }
 
-function keyPool(
+function providerKeys(
   name: string,
   config: Resolved<Exclude<ProviderConfig, { type: 'mock' }>>,
   deps: ProviderDeps,
-): KeyPool {
-  return new KeyPool(
+): ProviderKeys {
+  const pool = new KeyPool(
     (config.keys ?? [])
       .filter((key) => typeof key.value === 'string')
       .map((key, i) => ({
@@ -93,4 +88,11 @@ function keyPool(
       })),
     deps.keyHealth,
   )
+  return {
+    provider: name,
+    pool,
+    health: deps.keyHealth,
+    cooldownMs: deps.keyCooldownMs,
+    onRejected: (label, status) => deps.onKeyRejected(name, label, status),
+  }
 }

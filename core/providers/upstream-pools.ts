@@ -8,8 +8,24 @@ export interface PoolOptions {
   connections?: number
 }
 
+export interface Endpoint {
+  pool: Pool
+  basePath: string
+  server: { address: string; port: number }
+}
+
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>()
+
+  /** The pool for a base URL, the path requests go under, and the server (for traces). */
+  endpoint(baseUrl: string, options: PoolOptions = {}): Endpoint {
+    const base = new URL(baseUrl)
+    return {
+      pool: this.get(base.origin, options),
+      basePath: base.pathname.replace(/\/+$/, ''),
+      server: { address: base.hostname, port: Number(base.port) || (base.protocol === 'https:' ? 443 : 80) },
+    }
+  }
 
   get(origin: string, options: PoolOptions = {}): Pool {
     const key = `${origin}#${options.connections ?? ''}`

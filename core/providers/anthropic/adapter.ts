@@ -7,8 +7,7 @@
 import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
-import type { KeyHealth } from '../../routing/key-health.js'
-import type { KeyPool, PoolKey } from '../../routing/key-pool.js'
+import type { PoolKey } from '../../routing/key-pool.js'
 import { readJson, retryAfterSeconds } from '../openai/adapter.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
@@ -29,10 +28,8 @@ export interface AnthropicAdapterOptions {
   version: string
   /** max_tokens for requests that set none. */
   maxTokens: number
-  keys: KeyPool
-  health: KeyHealth
-  keyCooldownMs: number
-  onKeyRejected: (label: string, status: number) => void
+  /** The provider's key pool and what happens when a key is rate limited or rejected. */
+  keys: ProviderKeys
   headers: Record<string, string>
   models: readonly string[]
   timeoutMs: number
@@ -53,20 +50,14 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly #basePath: string
 
   constructor(options: AnthropicAdapterOptions, pools: UpstreamPools) {
-    this.#keys = {
-      provider: options.name,
-      pool: options.keys,
-      health: options.health,
-      cooldownMs: options.keyCooldownMs,
-      onRejected: options.onKeyRejected,
-    }
+    this.#keys = options.keys
     this.name = options.name
     this.models = options.models
     this.#options = options
-    const base = new URL(options.baseUrl)
-    this.server = { address: base.hostname, port: Number(base.port) || (base.protocol === 'https:' ? 443 : 80) }
-    this.#pool = pools.get(base.origin, { connections: options.connections })
-    this.#basePath = base.pathname.replace(/\/+$/, '')
+    const endpoint = pools.endpoint(options.baseUrl, { connections: options.connections })
+    this.server = endpoint.server
+    this.#pool = endpoint.pool
+    this.#basePath = endpoint.basePath
   }
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {

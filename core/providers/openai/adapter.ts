@@ -6,8 +6,7 @@
 import type { Dispatcher } from 'undici'
 import type { ChatCompletion, ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
-import type { KeyHealth } from '../../routing/key-health.js'
-import type { KeyPool, PoolKey } from '../../routing/key-pool.js'
+import type { PoolKey } from '../../routing/key-pool.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
@@ -20,12 +19,8 @@ export interface OpenAIAdapterOptions {
   type: string
   preset: OpenAIFamilyPreset
   baseUrl: string
-  keys: KeyPool
-  /** Shared with the pool: where 429 rests and 401/403 rejections are recorded. */
-  health: KeyHealth
-  keyCooldownMs: number
-  /** Told when the provider rejects one of the keys, so an operator hears of it. */
-  onKeyRejected: (label: string, status: number) => void
+  /** The provider's key pool and what happens when a key is rate limited or rejected. */
+  keys: ProviderKeys
   headers: Record<string, string>
   models: readonly string[]
   timeoutMs: number
@@ -49,21 +44,15 @@ export class OpenAIAdapter implements ProviderAdapter {
   readonly #basePath: string
 
   constructor(options: OpenAIAdapterOptions, pools: UpstreamPools) {
-    this.#keys = {
-      provider: options.name,
-      pool: options.keys,
-      health: options.health,
-      cooldownMs: options.keyCooldownMs,
-      onRejected: options.onKeyRejected,
-    }
+    this.#keys = options.keys
     this.name = options.name
     this.type = options.type
     this.models = options.models
     this.#options = options
-    const base = new URL(options.baseUrl)
-    this.server = { address: base.hostname, port: Number(base.port) || (base.protocol === 'https:' ? 443 : 80) }
-    this.#pool = pools.get(base.origin, { connections: options.connections })
-    this.#basePath = base.pathname.replace(/\/+$/, '')
+    const endpoint = pools.endpoint(options.baseUrl, { connections: options.connections })
+    this.server = endpoint.server
+    this.#pool = endpoint.pool
+    this.#basePath = endpoint.basePath
   }
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
@@ -99,7 +88,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       accept: 'application/json, text/event-stream',
       ...this.#options.headers,
     }
-    if (this.#options.keys.size === 0 && !this.#options.preset.keyRequired) return { headers, key: undefined }
+    if (this.#keys.pool.size === 0 && !this.#options.preset.keyRequired) return { headers, key: undefined }
     const key = takeKey(this.#keys, model)
     if (this.#options.preset.authHeader === 'api-key') headers['api-key'] = key.value
     else headers.authorization = `Bearer ${key.value}`
