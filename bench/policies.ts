@@ -43,6 +43,7 @@ export async function benchPolicies(requests = 20_000): Promise<PolicyBenchResul
   const context = (): RequestContext =>
     ({
       requestId: 'bench',
+      surface: 'openai',
       endpoint: 'chat',
       body: {
         model: 'smart',

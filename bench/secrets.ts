@@ -142,6 +142,7 @@ export async function benchSecrets(runs = 20_000): Promise<SecretsBenchResult> {
   const logger = pino({ level: 'silent' })
   const ctx = (): RequestContext => ({
     requestId: 'bench',
+    surface: 'openai',
     endpoint: 'chat',
     body: body(),
     headers: {},

@@ -68,6 +68,7 @@ export async function dryRun(runtime: Runtime, input: DryRunInput): Promise<Deci
     const before = structuredClone(body) as unknown as Record<string, unknown>
     const ctx: RequestContext = {
       requestId: 'dry-run',
+      surface: 'openai',
       endpoint,
       body,
       headers,

@@ -61,6 +61,7 @@ export function openExchange(
   req: Request,
   res: Response,
   { holder, logger, scrub }: SurfaceDeps,
+  surface: RequestContext['surface'],
   endpoint: RequestContext['endpoint'],
 ): Exchange {
   const lease = holder.acquire()
@@ -69,6 +70,7 @@ export function openExchange(
   const abort = new AbortController()
   const ctx: RequestContext = {
     requestId: req.id,
+    surface,
     endpoint,
     // Replaced by the validated body once the caller is authenticated.
     body: req.body,
@@ -86,6 +88,7 @@ export function openExchange(
   const trace = runtime.tracing?.startRequest(ctx)
   const record: CompletionRecord = {
     requestId: req.id,
+    surface,
     endpoint,
     stream: false,
     status: 0,
@@ -211,21 +214,29 @@ export interface SurfaceDeps {
   scrub: (text: string) => string
 }
 
+export interface SurfaceHandler<Body extends RequestContext['body']> {
+  surface: RequestContext['surface']
+  endpoint: RequestContext['endpoint']
+  /** Validates the body and translates it to the canonical request; path parameters come from `req`. */
+  parse: (body: unknown, req: Request) => Body
+  serve: (exchange: Exchange, res: Response) => Promise<void>
+  /** Renders a failure in the surface's format. */
+  sendError: (res: Response, error: GatewayError) => void
+}
+
 /**
- * The frame every data-plane handler shares: parse and validate the body,
- * open the exchange, serve, and render any failure in the surface's format.
+ * The frame every data-plane handler shares: authenticate, parse and
+ * validate the body, open the exchange, serve, and render any failure in the
+ * surface's format.
  */
 export function exchangeHandler<Body extends RequestContext['body']>(
   deps: SurfaceDeps,
-  endpoint: RequestContext['endpoint'],
-  parse: (body: unknown) => Body,
-  serve: (exchange: Exchange, res: Response) => Promise<void>,
-  sendError: (res: Response, error: GatewayError) => void,
+  { surface, endpoint, parse, serve, sendError }: SurfaceHandler<Body>,
 ) {
   return async (req: Request, res: Response): Promise<void> => {
     let exchange: Exchange | undefined
     try {
-      exchange = openExchange(req, res, deps, endpoint)
+      exchange = openExchange(req, res, deps, surface, endpoint)
       const { ctx, record, runtime } = exchange
       // Who is calling comes before what they sent: an unauthenticated caller learns nothing about the API.
       const principal = runtime.governor.authenticate(ctx.headers)
@@ -238,7 +249,7 @@ export function exchangeHandler<Body extends RequestContext['body']>(
       Object.assign(record, { key: principal.key, team: principal.team })
       exchange.principal = principal
       Object.assign(ctx.metadata, clientMetadata(ctx.headers['x-gateway-metadata']))
-      ctx.body = parse(ctx.body)
+      ctx.body = parse(ctx.body, req)
       record.stream = (ctx.body as { stream?: unknown }).stream === true
       await serve(exchange, res)
     } catch (error) {
@@ -268,6 +279,7 @@ function recordMetrics(runtime: Runtime, record: CompletionRecord, usage: Usage 
   const model = record.provider && record.model ? routes.modelLabel(record.provider, record.model) : ''
   const route = record.route ?? (record.provider ? 'direct' : '')
   metrics.requests.inc({
+    surface: record.surface,
     endpoint: record.endpoint,
     route,
     provider: record.provider ?? '',

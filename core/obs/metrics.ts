@@ -15,8 +15,8 @@ export class GatewayMetrics {
 
   readonly requests = new Counter({
     name: 'gateway_requests_total',
-    help: 'Requests answered, by endpoint, route, serving provider and model, and status code.',
-    labelNames: ['endpoint', 'route', 'provider', 'model', 'status'] as const,
+    help: 'Requests answered, by surface (client wire format), endpoint, route, serving provider and model, and status code.',
+    labelNames: ['surface', 'endpoint', 'route', 'provider', 'model', 'status'] as const,
     registers: [this.registry],
   })
 

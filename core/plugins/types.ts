@@ -3,9 +3,13 @@ import type { ChatChunk, ChatCompletion, ChatRequest, Usage } from '../canonical
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js'
 import type { ErrorType, GatewayError } from '../errors.js'
 
+export type Surface = 'openai' | 'anthropic' | 'genai' | 'bedrock'
+
 /** What a plugin sees of a request in flight. `body` may be modified by `onRequest`. */
 export interface RequestContext {
   readonly requestId: string
+  /** The wire format the client speaks; `body` is always the canonical (OpenAI) request. */
+  readonly surface: Surface
   readonly endpoint: 'chat' | 'embeddings'
   body: ChatRequest | EmbeddingsRequest
   /** Incoming headers, lower-cased. */
@@ -39,6 +43,7 @@ export interface Caller {
 /** The summary of a finished request, handed to `onComplete` after the answer is sent. */
 export interface CompletionRecord {
   requestId: string
+  surface: Surface
   endpoint: 'chat' | 'embeddings'
   stream: boolean
   status: number
@@ -92,7 +97,12 @@ export interface PluginHooks {
   onAttempt?(ctx: RequestContext, target: AttemptTarget): void | Promise<void>
   /** A complete (non-stream) chat answer; return a replacement to modify it. */
   onResponse?(ctx: RequestContext, response: ChatCompletion): void | ChatCompletion | Promise<void | ChatCompletion>
-  /** One stream chunk; return a replacement, or `null` to drop it. Synchronous: it is on the stream's hot path. */
+  /**
+   * One canonical stream chunk, including the usage-only chunk (`choices: []`)
+   * the gateway always asks upstreams for, whether or not the client asked
+   * for usage; the client's surface decides what it shows. Return a
+   * replacement, or `null` to drop it. Synchronous: it is on the stream's hot path.
+   */
   onChunk?(ctx: RequestContext, chunk: ChatChunk): void | null | ChatChunk
   /** After the answer has been sent. Errors here are logged, never seen by the client. */
   onComplete?(record: CompletionRecord, ctx: RequestContext): void | Promise<void>

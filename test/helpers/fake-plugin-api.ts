@@ -77,6 +77,7 @@ export function fakeContext(
 ) {
   const ctx: RequestContext = {
     requestId: 'req-test',
+    surface: 'openai',
     endpoint,
     body,
     headers: {},

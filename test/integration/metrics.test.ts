@@ -37,7 +37,9 @@ describe('metrics and routing health', () => {
       return line === undefined ? undefined : Number(line.slice(series.length + 1))
     }
     expect(
-      value('gateway_requests_total{endpoint="chat",route="resilient",provider="good",model="demo",status="200"}'),
+      value(
+        'gateway_requests_total{surface="openai",endpoint="chat",route="resilient",provider="good",model="demo",status="200"}',
+      ),
     ).toBe(3)
     // Two failures open the breaker; the third request skips the broken target without calling it.
     expect(value('gateway_upstream_attempts_total{provider="broken",model="demo",outcome="overloaded"}')).toBe(2)

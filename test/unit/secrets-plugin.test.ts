@@ -70,6 +70,7 @@ async function harness(options: SecretsOptions = {}): Promise<Harness> {
 function context(messages: ChatMessage[], caller: Partial<RequestContext['caller']> = {}): RequestContext {
   return {
     requestId: 'req-1',
+    surface: 'openai',
     endpoint: 'chat',
     body: { model: 'demo', messages },
     headers: {},

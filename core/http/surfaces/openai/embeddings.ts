@@ -8,9 +8,13 @@ import { sendOpenAIError } from './errors.js'
 import { parseEmbeddingsRequest } from './validate-request.js'
 
 export function embeddings(deps: SurfaceDeps) {
-  return exchangeHandler(deps, 'embeddings', parseEmbeddingsRequest, serveEmbeddings, (res, error) =>
-    sendOpenAIError(res, error, deps.scrub),
-  )
+  return exchangeHandler(deps, {
+    surface: 'openai',
+    endpoint: 'embeddings',
+    parse: parseEmbeddingsRequest,
+    serve: serveEmbeddings,
+    sendError: (res, error) => sendOpenAIError(res, error, deps.scrub),
+  })
 }
 
 async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void> {

@@ -1,0 +1,36 @@
+/**
+ * Writes a streamed answer frame by frame, honouring backpressure: a slow
+ * client slows the upstream read instead of growing a buffer. Frames are
+ * whatever the surface speaks: SSE text, or binary event-stream messages.
+ */
+import { once } from 'node:events'
+import type { ServerResponse } from 'node:http'
+
+export class StreamWriter {
+  readonly #res: ServerResponse
+
+  constructor(res: ServerResponse) {
+    this.#res = res
+  }
+
+  open(contentType: string): void {
+    this.#res.writeHead(200, {
+      'content-type': contentType,
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      // Tells nginx-style proxies in front of the gateway not to buffer the stream.
+      'x-accel-buffering': 'no',
+    })
+    this.#res.flushHeaders()
+  }
+
+  /** Resolves once the socket can take more. */
+  async write(frame: string | Uint8Array): Promise<void> {
+    if (this.#res.writableEnded || this.#res.destroyed) return
+    if (!this.#res.write(frame)) await once(this.#res, 'drain')
+  }
+
+  end(): void {
+    if (!this.#res.writableEnded) this.#res.end()
+  }
+}
