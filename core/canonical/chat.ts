@@ -17,12 +17,24 @@ export interface ToolCall {
   function: { name: string; arguments: string }
 }
 
+/**
+ * Anthropic's thinking blocks, kept whole (with their signatures) so a
+ * multi-turn conversation can hand them back to Anthropic, which requires
+ * that. A gateway extension: OpenAI-family adapters strip it.
+ */
+export type ThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
+
 export interface ChatMessage {
   role: ChatRole
   content?: string | ChatContentPart[] | null
   name?: string
   tool_calls?: ToolCall[]
   tool_call_id?: string
+  /** The model's reasoning as text (the convention of DeepSeek, vLLM and others). */
+  reasoning_content?: string | null
+  thinking_blocks?: ThinkingBlock[]
   [field: string]: unknown
 }
 
@@ -88,6 +100,9 @@ export interface ChatChunkDelta {
     type?: 'function'
     function?: { name?: string; arguments?: string }
   }>
+  reasoning_content?: string | null
+  /** A finished thinking block (its text came as `reasoning_content` deltas), carrying its signature. */
+  thinking_blocks?: ThinkingBlock[]
   [field: string]: unknown
 }
 

@@ -12,6 +12,7 @@ import type { CheckedConfig } from './validate.js'
 const SECRET_PATHS = [
   /^providers\.[^.]+\.keys\.\d+\.value$/,
   /^providers\.[^.]+\.headers\.[^.]+$/,
+  /^providers\.[^.]+\.credentials\.(accessKeyId|secretAccessKey|sessionToken)$/,
   /^admin\.token$/,
   /^telemetry\.tracing\.headers\.[^.]+$/,
 ]

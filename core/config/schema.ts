@@ -104,6 +104,71 @@ const AnthropicProvider = Type.Object(
   { additionalProperties: false },
 )
 
+const GeminiProvider = Type.Object(
+  {
+    type: stringEnum(['gemini'] as const, 'Google AI Studio (Gemini API) with `x-goog-api-key` keys.'),
+    baseUrl: Type.Optional(StringOrEnv),
+    ...commonProviderFields,
+  },
+  { additionalProperties: false, description: 'Default baseUrl: https://generativelanguage.googleapis.com' },
+)
+
+/** Vertex AI authenticates with a service account (OAuth access tokens), not API keys: no `keys`. */
+const { keys: _vertexHasNoKeys, ...vertexCommonFields } = commonProviderFields
+const VertexProvider = Type.Object(
+  {
+    type: stringEnum(['vertex'] as const, 'Gemini on Google Cloud Vertex AI, authenticated by a service account.'),
+    project: StringOrEnv,
+    location: Type.String({
+      minLength: 1,
+      pattern: '^[a-z0-9-]+$',
+      description: 'Vertex region, e.g. us-central1 (or `global`).',
+    }),
+    serviceAccount: Type.Union([EnvRefSchema, Type.String({ minLength: 1 })], {
+      description: "The service account's JSON key file contents, normally env('GOOGLE_SERVICE_ACCOUNT_JSON').",
+    }),
+    baseUrl: Type.Optional(StringOrEnv),
+    ...vertexCommonFields,
+  },
+  { additionalProperties: false, description: 'Default baseUrl: https://{location}-aiplatform.googleapis.com' },
+)
+
+const CohereProvider = Type.Object(
+  {
+    type: stringEnum(['cohere'] as const, "Cohere's native v2 API (chat and embed) with Bearer keys."),
+    baseUrl: Type.Optional(StringOrEnv),
+    ...commonProviderFields,
+  },
+  { additionalProperties: false, description: 'Default baseUrl: https://api.cohere.com' },
+)
+
+const AwsCredentials = Type.Object(
+  {
+    accessKeyId: Secret,
+    secretAccessKey: Secret,
+    sessionToken: Type.Optional(Secret),
+  },
+  {
+    additionalProperties: false,
+    description: 'Static AWS credentials for SigV4 signing (use env references; never logged or printed).',
+  },
+)
+
+const BedrockProvider = Type.Object(
+  {
+    type: stringEnum(['bedrock'] as const),
+    region: Type.Union([EnvRefSchema, Type.String({ minLength: 1, description: 'AWS region, e.g. us-east-1.' })]),
+    baseUrl: Type.Optional(StringOrEnv),
+    credentials: Type.Optional(AwsCredentials),
+    ...commonProviderFields,
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Amazon Bedrock runtime (Converse API). Authenticates with `credentials` (SigV4) or with Bedrock API keys in `keys` (Bearer). `baseUrl` defaults to https://bedrock-runtime.{region}.amazonaws.com.',
+  },
+)
+
 const MockFailure = Type.Object(
   {
     status: Type.Integer({ minimum: 400, maximum: 599 }),
@@ -138,7 +203,16 @@ const MockProvider = Type.Object(
  * Providers are a discriminated union on `type`. ajv's `discriminator` keyword
  * needs `oneOf`, so the union is emitted by hand; the static type stays precise.
  */
-const providerVariants = [OpenAIFamilyProvider, AzureOpenAIProvider, AnthropicProvider, MockProvider] as const
+const providerVariants = [
+  OpenAIFamilyProvider,
+  AzureOpenAIProvider,
+  AnthropicProvider,
+  GeminiProvider,
+  VertexProvider,
+  CohereProvider,
+  BedrockProvider,
+  MockProvider,
+] as const
 type ProviderVariant = Static<(typeof providerVariants)[number]>
 const Provider = Type.Unsafe<ProviderVariant>({
   type: 'object',
@@ -570,6 +644,9 @@ export type ProviderConfig = ProviderVariant
 export type MockProviderConfig = Static<typeof MockProvider>
 export type AzureOpenAIProviderConfig = Static<typeof AzureOpenAIProvider>
 export type AnthropicProviderConfig = Static<typeof AnthropicProvider>
+export type CohereProviderConfig = Static<typeof CohereProvider>
+export type GeminiProviderConfig = Static<typeof GeminiProvider>
+export type VertexProviderConfig = Static<typeof VertexProvider>
 export type OpenAIFamilyProviderConfig = Static<typeof OpenAIFamilyProvider> & { type: OpenAIFamilyPresetName }
 export type RouteConfig = Static<typeof Route>
 export type RouteTargetConfig = Static<typeof RouteTarget>

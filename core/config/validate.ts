@@ -7,6 +7,7 @@
 
 import { type LoadedPlugin, loadPlugins } from '../plugins/load.js'
 import { type CompiledPolicy, compilePolicies } from '../policy/compile.js'
+import { parseServiceAccount, ServiceAccountError } from '../providers/gemini/service-account.js'
 import { OPENAI_FAMILY_PRESETS } from '../providers/openai/presets.js'
 import { parseTargetRef } from '../routing/target-ref.js'
 import { checkCrossReferences } from './cross-references.js'
@@ -125,9 +126,13 @@ function policyReferenceProblems(config: ResolvedConfig, pluginNames: readonly s
 function checkProviderKeys(config: ResolvedConfig): ConfigProblem[] {
   return Object.entries(config.providers).flatMap(([name, provider]) => {
     if (provider.type === 'mock') return []
+    if (provider.type === 'bedrock') return checkBedrockAuth(name, provider)
+    if (provider.type === 'vertex') return checkServiceAccount(name, provider.serviceAccount)
     const keyRequired =
       provider.type === 'azure-openai' ||
       provider.type === 'anthropic' ||
+      provider.type === 'cohere' ||
+      provider.type === 'gemini' ||
       OPENAI_FAMILY_PRESETS[provider.type].keyRequired
     const usable = (provider.keys ?? []).filter((key) => typeof key.value === 'string')
     if (!keyRequired || usable.length > 0) return []
@@ -139,6 +144,52 @@ function checkProviderKeys(config: ResolvedConfig): ConfigProblem[] {
       },
     ]
   })
+}
+
+/** Bedrock signs with AWS credentials or sends a Bedrock API key: exactly one of the two must be usable. */
+function checkBedrockAuth(
+  name: string,
+  provider: Extract<ResolvedConfig['providers'][string], { type: 'bedrock' }>,
+): ConfigProblem[] {
+  const usableKeys = (provider.keys ?? []).filter((key) => typeof key.value === 'string')
+  if (provider.credentials && usableKeys.length > 0) {
+    return [
+      {
+        path: pointer('providers', name, 'keys'),
+        message: `provider '${name}' (bedrock) has both credentials and keys; only one way to authenticate can be used`,
+        hint: 'keep `credentials` for SigV4 signing, or `keys` for Bedrock API keys',
+      },
+    ]
+  }
+  if (provider.credentials || usableKeys.length > 0) return []
+  const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+  return [
+    {
+      path: pointer('providers', name, 'credentials'),
+      message: `provider '${name}' (bedrock) has neither credentials nor keys`,
+      hint: `credentials: { accessKeyId: env('${prefix}_ACCESS_KEY_ID'), secretAccessKey: env('${prefix}_SECRET_ACCESS_KEY') }, or keys: [{ value: env('${prefix}_API_KEY') }]`,
+    },
+  ]
+}
+
+/** Vertex authenticates with a service-account key file: a broken one is reported here, not on the first request. */
+function checkServiceAccount(name: string, serviceAccount: string | undefined): ConfigProblem[] {
+  // Unset: the env resolution already reported it.
+  if (typeof serviceAccount !== 'string') return []
+  try {
+    parseServiceAccount(serviceAccount)
+    return []
+  } catch (error) {
+    if (!(error instanceof ServiceAccountError)) throw error
+    return [
+      {
+        path: pointer('providers', name, 'serviceAccount'),
+        // The message never echoes the value: it holds a private key.
+        message: error.message,
+        hint: `serviceAccount: env('${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_SERVICE_ACCOUNT_JSON'), holding the whole JSON key file`,
+      },
+    ]
+  }
 }
 
 /** The collector's URL, once env references are resolved: a typo would only show as spans that never arrive. */
@@ -162,6 +213,16 @@ function checkTracing(config: ResolvedConfig): ConfigProblem[] {
   ]
 }
 
+/** The private key inside a service-account file, scrubbed on its own too: it could be logged without the rest. */
+function privateKeyOf(serviceAccount: string | undefined): string[] {
+  if (typeof serviceAccount !== 'string') return []
+  try {
+    return [parseServiceAccount(serviceAccount).privateKey]
+  } catch {
+    return []
+  }
+}
+
 /** Secrets written literally in the config (discouraged, but still never printed). */
 function literalSecrets(config: ResolvedConfig): string[] {
   const values: Array<string | undefined> = [
@@ -170,8 +231,13 @@ function literalSecrets(config: ResolvedConfig): string[] {
   ]
   for (const provider of Object.values(config.providers)) {
     if (provider.type === 'mock') continue
-    for (const key of provider.keys ?? []) values.push(key.value)
+    if (provider.type === 'vertex') values.push(provider.serviceAccount, ...privateKeyOf(provider.serviceAccount))
+    else for (const key of provider.keys ?? []) values.push(key.value)
     for (const value of Object.values(provider.headers ?? {})) values.push(value)
+    if (provider.type === 'bedrock' && provider.credentials) {
+      const { accessKeyId, secretAccessKey, sessionToken } = provider.credentials
+      values.push(accessKeyId, secretAccessKey, sessionToken)
+    }
   }
   return values.filter((value): value is string => typeof value === 'string' && value.length > 0)
 }

@@ -1,7 +1,8 @@
 /**
  * The Express app: request ids, body parsing with the runtime's size limit,
- * the OpenAI surface, health/readiness and admin routes, and an error
- * handler that turns every failure into the client's error format.
+ * the client surfaces (OpenAI, Anthropic, ...), health/readiness and admin
+ * routes, and an error handler that turns every failure into the error
+ * format of the client's surface.
  */
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino'
@@ -10,7 +11,13 @@ import type { GatewayMetrics } from '../obs/metrics.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Reloader } from '../runtime/reload.js'
 import { health, metricsEndpoint, ready, reloadNow, requireAdmin, routingHealth, usage } from './admin.js'
+import { jsonBody } from './json-body.js'
 import { requestId } from './request-id.js'
+import { sendAnthropicError } from './surfaces/anthropic/errors.js'
+import { anthropicCountTokens, anthropicMessages } from './surfaces/anthropic/messages.js'
+import { listAnthropicModels } from './surfaces/anthropic/models.js'
+import { sendGoogleError } from './surfaces/genai/errors.js'
+import { genaiRouter } from './surfaces/genai/router.js'
 import { chatCompletions } from './surfaces/openai/chat.js'
 import { embeddings } from './surfaces/openai/embeddings.js'
 import { sendOpenAIError } from './surfaces/openai/errors.js'
@@ -23,8 +30,6 @@ export interface AppDeps {
   metrics: GatewayMetrics
   scrub: (text: string) => string
 }
-
-export const DEFAULT_BODY_LIMIT = '4mb'
 
 export function createApp(deps: AppDeps): express.Express {
   const { holder } = deps
@@ -47,6 +52,14 @@ export function createApp(deps: AppDeps): express.Express {
   openai.post('/embeddings', json, embeddings(deps))
   app.use('/v1', openai)
 
+  const anthropic = express.Router()
+  anthropic.post('/v1/messages', json, anthropicMessages(deps))
+  anthropic.post('/v1/messages/count_tokens', json, anthropicCountTokens(deps))
+  anthropic.get('/v1/models', listAnthropicModels(deps))
+  app.use('/anthropic', anthropic)
+
+  app.use('/genai', genaiRouter(deps, json))
+
   app.use((req: Request) => {
     throw new GatewayError({
       status: 404,
@@ -59,24 +72,16 @@ export function createApp(deps: AppDeps): express.Express {
   return app
 }
 
-/** express.json with the current runtime's body limit; one parser per distinct limit. */
-function jsonBody(holder: RuntimeHolder) {
-  const parsers = new Map<string | number, ReturnType<typeof express.json>>()
-  return (req: Request, res: Response, next: NextFunction) => {
-    const limit = holder.current?.checked.config.server?.bodyLimit ?? DEFAULT_BODY_LIMIT
-    let parser = parsers.get(limit)
-    if (!parser) {
-      // Any content type: some clients omit it, and the body must be JSON regardless.
-      parser = express.json({ limit, type: () => true, strict: false })
-      parsers.set(limit, parser)
-    }
-    parser(req, res, next)
-  }
-}
+/** Each surface's clients get errors (bad bodies, unknown endpoints) in their own SDK's format. */
+const ERROR_FORMATS: Array<[prefix: string, send: typeof sendOpenAIError]> = [
+  ['/anthropic/', sendAnthropicError],
+  ['/genai/', sendGoogleError],
+]
 
 function errorHandler({ logger, scrub }: AppDeps) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    sendOpenAIError(res, toClientError(error, req, logger), scrub)
+    const send = ERROR_FORMATS.find(([prefix]) => req.path.startsWith(prefix))?.[1] ?? sendOpenAIError
+    send(res, toClientError(error, req, logger), scrub)
   }
 }
 

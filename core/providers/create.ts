@@ -13,6 +13,10 @@ import {
   ANTHROPIC_DEFAULT_VERSION,
   AnthropicAdapter,
 } from './anthropic/adapter.js'
+import { BedrockAdapter, bedrockBaseUrl } from './bedrock/adapter.js'
+import { COHERE_BASE_URL, CohereAdapter } from './cohere/adapter.js'
+import { GEMINI_BASE_URL, GeminiAdapter, vertexBaseUrl } from './gemini/adapter.js'
+import { parseServiceAccount } from './gemini/service-account.js'
 import { MockAdapter } from './mock/adapter.js'
 import { OpenAIAdapter } from './openai/adapter.js'
 import { AZURE_OPENAI_PRESET, OPENAI_FAMILY_PRESETS, type OpenAIFamilyPreset } from './openai/presets.js'
@@ -33,7 +37,40 @@ export interface ProviderDeps {
 
 export function createProvider(name: string, config: Resolved<ProviderConfig>, deps: ProviderDeps): ProviderAdapter {
   if (config.type === 'mock') return new MockAdapter(name, config)
+  if (config.type === 'vertex') {
+    return new GeminiAdapter(
+      {
+        name,
+        type: 'vertex',
+        baseUrl: config.baseUrl ?? vertexBaseUrl(config.location),
+        project: config.project,
+        location: config.location,
+        // Validation checked the file; a throw here would only repeat that problem.
+        auth: { kind: 'service-account', account: parseServiceAccount(config.serviceAccount) },
+        headers: config.headers ?? {},
+        models: config.models ?? [],
+        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        connections: config.connections,
+      },
+      deps.pools,
+    )
+  }
   const keys = providerKeys(name, config, deps)
+  if (config.type === 'gemini') {
+    return new GeminiAdapter(
+      {
+        name,
+        type: 'gemini',
+        baseUrl: config.baseUrl ?? GEMINI_BASE_URL,
+        auth: { kind: 'api-key', keys },
+        headers: config.headers ?? {},
+        models: config.models ?? [],
+        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        connections: config.connections,
+      },
+      deps.pools,
+    )
+  }
   if (config.type === 'anthropic') {
     return new AnthropicAdapter(
       {
@@ -41,6 +78,37 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         baseUrl: config.baseUrl ?? ANTHROPIC_BASE_URL,
         version: config.version ?? ANTHROPIC_DEFAULT_VERSION,
         maxTokens: config.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+        keys,
+        headers: config.headers ?? {},
+        models: config.models ?? [],
+        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        connections: config.connections,
+      },
+      deps.pools,
+    )
+  }
+  if (config.type === 'cohere') {
+    return new CohereAdapter(
+      {
+        name,
+        baseUrl: config.baseUrl ?? COHERE_BASE_URL,
+        keys,
+        headers: config.headers ?? {},
+        models: config.models ?? [],
+        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        connections: config.connections,
+      },
+      deps.pools,
+    )
+  }
+  if (config.type === 'bedrock') {
+    return new BedrockAdapter(
+      {
+        name,
+        region: config.region,
+        baseUrl: config.baseUrl ?? bedrockBaseUrl(config.region),
+        // With credentials every request is SigV4-signed and `keys` go unused (validation allows only one of the two).
+        ...(config.credentials && { credentials: config.credentials }),
         keys,
         headers: config.headers ?? {},
         models: config.models ?? [],
@@ -73,7 +141,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
 
 function providerKeys(
   name: string,
-  config: Resolved<Exclude<ProviderConfig, { type: 'mock' }>>,
+  config: Resolved<Exclude<ProviderConfig, { type: 'mock' } | { type: 'vertex' }>>,
   deps: ProviderDeps,
 ): ProviderKeys {
   const pool = new KeyPool(

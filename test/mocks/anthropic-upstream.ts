@@ -1,8 +1,8 @@
 /**
  * A stand-in for Anthropic's Messages API speaking its real wire format:
  * `POST /v1/messages` answered as a JSON `message`, or as SSE with `event:`
- * lines (message_start, content_block_start/delta/stop with text_delta and
- * input_json_delta, message_delta with cumulative usage, message_stop, and
+ * lines (message_start, content_block_start/delta/stop with thinking_delta,
+ * signature_delta, text_delta and input_json_delta, message_delta with cumulative usage, message_stop, and
  * pings), errors as `{ type: 'error', error: { type, message } }`. Every
  * request is recorded; behaviour is set per model.
  */
@@ -30,6 +30,8 @@ export interface AnthropicBehaviour {
   /** Text of the answer (default ANTHROPIC_TEXT); empty string for none. */
   text?: string
   toolUses?: AnthropicToolUse[]
+  /** Extended thinking before the answer: a thinking block with this text and signature. */
+  thinking?: { text: string; signature: string }
   stopReason?: string
   usage?: AnthropicMockUsage
   /** Characters per streamed text or JSON piece (default 5). */
@@ -127,7 +129,9 @@ export async function startAnthropicUpstream(): Promise<AnthropicMockUpstream> {
 
 function blocksOf(behaviour: AnthropicBehaviour): Array<Record<string, unknown>> {
   const text = behaviour.text ?? (behaviour.toolUses ? '' : ANTHROPIC_TEXT)
+  const { thinking } = behaviour
   return [
+    ...(thinking ? [{ type: 'thinking', thinking: thinking.text, signature: thinking.signature }] : []),
     ...(text ? [{ type: 'text', text }] : []),
     ...(behaviour.toolUses ?? []).map((use) => ({ type: 'tool_use', id: use.id, name: use.name, input: use.input })),
   ]
@@ -188,7 +192,13 @@ function stream(res: ServerResponse, id: string, model: string, behaviour: Anthr
   }
   const blocks = blocksOf(behaviour)
   for (const [index, block] of blocks.entries()) {
-    if (block.type === 'text') {
+    if (block.type === 'thinking') {
+      send('content_block_start', { index, content_block: { type: 'thinking', thinking: '' } })
+      for (const piece of pieces(String(block.thinking), size)) {
+        send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } })
+      }
+      send('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } })
+    } else if (block.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } })
       for (const piece of pieces(String(block.text), size)) {
         if (failNow()) return

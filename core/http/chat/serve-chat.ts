@@ -12,6 +12,7 @@ import { toClientError, UpstreamError } from '../../providers/upstream-error.js'
 import { executeRoute } from '../../routing/execute.js'
 import { asGatewayError, type Exchange, exchangeHandler, type SurfaceDeps } from '../exchange.js'
 import { prepareRequest, respondPolicies, routeOptions } from '../pipeline.js'
+import { sendJson } from '../send-json.js'
 import { StreamWriter } from '../stream-writer.js'
 import { completionAsChunks } from './completion-chunks.js'
 import type { ChatSurface } from './surface.js'
@@ -66,7 +67,7 @@ async function serveChat(exchange: Exchange, res: Response, surface: ChatSurface
     await exchange.settle()
     exchange.answered(answerText(completion))
     exchange.sendPluginHeaders()
-    res.json(surface.renderCompletion(completion, request))
+    sendJson(res, 200, surface.renderCompletion(completion, request))
     return
   }
 
@@ -121,7 +122,8 @@ async function relayStream(
       const chunk = runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, next.value) : next.value
       const frame = chunk && encoder.chunk(chunk)
       if (frame) {
-        await writer.write(frame)
+        const backpressure = writer.write(frame)
+        if (backpressure) await backpressure
         exchange.chunkSent()
       }
       if (ctx.signal.aborted) return
@@ -164,7 +166,7 @@ async function serveDirectAnswer(
   exchange.sendPluginHeaders()
   exchange.answered(answerText(direct.respond))
   if (!request.stream) {
-    res.json(surface.renderCompletion(direct.respond, request))
+    sendJson(res, 200, surface.renderCompletion(direct.respond, request))
     return
   }
   const encoder = surface.streamEncoder(request)

@@ -18,8 +18,15 @@ interface AnthropicEvent {
   type: string
   index?: number
   message?: { id?: string; model?: string; usage?: unknown }
-  content_block?: { type: string; text?: string; id?: string; name?: string }
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null }
+  content_block?: { type: string; text?: string; id?: string; name?: string; thinking?: string; data?: string }
+  delta?: {
+    type?: string
+    text?: string
+    partial_json?: string
+    thinking?: string
+    signature?: string
+    stop_reason?: string | null
+  }
   usage?: unknown
   error?: { type?: string; message?: string }
 }
@@ -35,6 +42,8 @@ export async function* anthropicChunks(
   const usage = new AnthropicStreamUsage()
   /** Anthropic content-block index -> OpenAI tool-call index. */
   const toolIndexOf = new Map<number, number>()
+  /** The thinking block being streamed: its text goes out as it comes, the whole block (with signature) at its end. */
+  let thinking: { index: number; text: string; signature: string } | null = null
   let id = ''
   let model = options.model
   const created = nowSeconds()
@@ -62,6 +71,11 @@ export async function* anthropicChunks(
           case 'content_block_start': {
             const block = event.content_block
             if (block?.type === 'text' && block.text) yield chunk({ content: block.text })
+            else if (block?.type === 'thinking') {
+              thinking = { index: event.index ?? -1, text: block.thinking ?? '', signature: '' }
+              if (block.thinking) yield chunk({ reasoning_content: block.thinking })
+            } else if (block?.type === 'redacted_thinking')
+              yield chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data ?? '' }] })
             else if (block?.type === 'tool_use') {
               const index = toolIndexOf.size
               toolIndexOf.set(event.index ?? -1, index)
@@ -76,6 +90,11 @@ export async function* anthropicChunks(
           case 'content_block_delta': {
             const delta = event.delta
             if (delta?.type === 'text_delta' && delta.text) yield chunk({ content: delta.text })
+            else if (delta?.type === 'thinking_delta' && delta.thinking && thinking) {
+              thinking.text += delta.thinking
+              yield chunk({ reasoning_content: delta.thinking })
+            } else if (delta?.type === 'signature_delta' && delta.signature && thinking)
+              thinking.signature += delta.signature
             else if (delta?.type === 'input_json_delta' && delta.partial_json) {
               const index = toolIndexOf.get(event.index ?? -1)
               if (index === undefined) break
@@ -83,6 +102,13 @@ export async function* anthropicChunks(
             }
             break
           }
+          case 'content_block_stop':
+            if (thinking && thinking.index === (event.index ?? -1)) {
+              const { text, signature } = thinking
+              thinking = null
+              yield chunk({ thinking_blocks: [{ type: 'thinking', thinking: text, signature }] })
+            }
+            break
           case 'message_delta':
             usage.add(event as Parameters<AnthropicStreamUsage['add']>[0])
             if (event.delta?.stop_reason) yield chunk({}, finishReasonOf(event.delta.stop_reason))
@@ -98,7 +124,7 @@ export async function* anthropicChunks(
             const message = event.error?.message ?? 'upstream stream error'
             throw errorFromAnthropic(undefined, event.error?.type ?? null, message)
           }
-          // ping, content_block_stop, thinking and anything newer: nothing for the client.
+          // ping and anything newer: nothing for the client.
         }
       }
     }

@@ -5,9 +5,12 @@
  * - assistant `tool_calls` become `tool_use` blocks, `tool` messages become
  *   `tool_result` blocks in a user turn (consecutive ones share that turn);
  * - consecutive turns of the same role are merged, as Anthropic wants them alternating;
- * - image parts: `data:` URLs go as base64 sources, others as url sources.
+ * - image parts: `data:` URLs go as base64 sources, others as url sources;
+ * - `reasoning_effort` asks for extended thinking (see core/canonical/reasoning.ts),
+ *   and an assistant turn's `thinking_blocks` go back first in that turn.
  */
 import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
+import { isReasoningEffort, thinkingBudgetFor } from '../../canonical/reasoning.js'
 import { UpstreamError } from '../upstream-error.js'
 
 export type AnthropicBlock = { type: string; [field: string]: unknown }
@@ -29,6 +32,7 @@ export interface AnthropicRequest {
   tool_choice?: { type: 'auto' | 'any' | 'none' } | { type: 'tool'; name: string }
   stream?: boolean
   metadata?: { user_id: string }
+  thinking?: { type: 'enabled'; budget_tokens: number }
 }
 
 export function toAnthropicRequest(request: ChatRequest, model: string, defaultMaxTokens: number): AnthropicRequest {
@@ -53,7 +57,8 @@ export function toAnthropicRequest(request: ChatRequest, model: string, defaultM
         push('user', contentBlocks(message))
         break
       case 'assistant': {
-        const blocks = contentBlocks(message)
+        // Anthropic wants an assistant turn's thinking first, exactly as it was sent (signature included).
+        const blocks: AnthropicBlock[] = [...(message.thinking_blocks ?? []), ...contentBlocks(message)]
         for (const call of message.tool_calls ?? []) {
           blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call) })
         }
@@ -82,8 +87,13 @@ export function toAnthropicRequest(request: ChatRequest, model: string, defaultM
   const stop = request.stop
   if (typeof stop === 'string') body.stop_sequences = [stop]
   else if (Array.isArray(stop) && stop.length > 0) body.stop_sequences = stop.map(String)
-  if (typeof request.temperature === 'number') body.temperature = request.temperature
-  if (typeof request.top_p === 'number') body.top_p = request.top_p
+  const thinking = thinkingConfig(request.reasoning_effort, body.max_tokens)
+  if (thinking) body.thinking = thinking
+  // Anthropic refuses sampling changes while thinking: the effort asked for wins.
+  else {
+    if (typeof request.temperature === 'number') body.temperature = request.temperature
+    if (typeof request.top_p === 'number') body.top_p = request.top_p
+  }
   if (request.tools && request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
       name: tool.function.name,
@@ -96,6 +106,20 @@ export function toAnthropicRequest(request: ChatRequest, model: string, defaultM
   if (typeof request.user === 'string' && request.user) body.metadata = { user_id: request.user }
   if (request.stream) body.stream = true
   return body
+}
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024
+
+/**
+ * `reasoning_effort` -> extended thinking. The budget counts against
+ * max_tokens and must stay below it; when max_tokens leaves no room for the
+ * smallest budget, the request goes without thinking rather than failing.
+ */
+function thinkingConfig(effort: unknown, maxTokens: number): AnthropicRequest['thinking'] {
+  if (!isReasoningEffort(effort)) return undefined
+  const budget = Math.min(thinkingBudgetFor(effort), maxTokens - 1)
+  return budget >= MIN_THINKING_BUDGET ? { type: 'enabled', budget_tokens: budget } : undefined
 }
 
 function positive(value: unknown): number | undefined {

@@ -1,5 +1,5 @@
 /** Anthropic Messages response -> canonical chat completion. */
-import type { ChatCompletion, FinishReason, ToolCall } from '../../canonical/chat.js'
+import type { ChatCompletion, FinishReason, ThinkingBlock, ToolCall } from '../../canonical/chat.js'
 import { type AnthropicUsage, usageFromAnthropic } from './usage.js'
 
 export interface AnthropicResponse {
@@ -7,7 +7,16 @@ export interface AnthropicResponse {
   type: 'message'
   role: 'assistant'
   model: string
-  content: Array<{ type: string; text?: string; id?: string; name?: string; input?: unknown }>
+  content: Array<{
+    type: string
+    text?: string
+    id?: string
+    name?: string
+    input?: unknown
+    thinking?: string
+    signature?: string
+    data?: string
+  }>
   stop_reason: string | null
   stop_sequence?: string | null
   usage: AnthropicUsage
@@ -44,6 +53,13 @@ export function fromAnthropicResponse(response: AnthropicResponse, created = now
       type: 'function',
       function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) },
     }))
+  const thinking: ThinkingBlock[] = response.content.flatMap((block): ThinkingBlock[] => {
+    if (block.type === 'thinking')
+      return [{ type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' }]
+    if (block.type === 'redacted_thinking') return [{ type: 'redacted_thinking', data: block.data ?? '' }]
+    return []
+  })
+  const reasoning = thinking.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('')
   return {
     id: response.id,
     object: 'chat.completion',
@@ -56,6 +72,8 @@ export function fromAnthropicResponse(response: AnthropicResponse, created = now
           role: 'assistant',
           content: text.length > 0 || toolCalls.length === 0 ? text : null,
           ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+          ...(reasoning && { reasoning_content: reasoning }),
+          ...(thinking.length > 0 && { thinking_blocks: thinking }),
         },
         finish_reason: finishReasonOf(response.stop_reason),
         logprobs: null,

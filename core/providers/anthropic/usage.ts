@@ -40,6 +40,18 @@ export function usageFromAnthropic(usage: AnthropicUsage): Usage {
   }
 }
 
+/** The inverse, for the Anthropic surface: input_tokens is what was neither read from nor written to the cache. */
+export function usageToAnthropic(usage: Usage): AnthropicUsage {
+  const cacheRead = count(usage.prompt_tokens_details?.cached_tokens)
+  const cacheWrite = count(usage.prompt_tokens_details?.cache_creation_tokens)
+  return {
+    input_tokens: Math.max(0, count(usage.prompt_tokens) - cacheRead - cacheWrite),
+    output_tokens: count(usage.completion_tokens),
+    cache_read_input_tokens: cacheRead,
+    cache_creation_input_tokens: cacheWrite,
+  }
+}
+
 /** The stream events that carry usage (others may be passed too and are ignored). */
 export type AnthropicUsageEvent =
   | { type: 'message_start'; message: { usage?: Partial<AnthropicUsage> | null; [field: string]: unknown } }

@@ -199,6 +199,7 @@ function completionOf(answer: MockAnswer, id: string, created: number, model: st
           }),
         },
         finish_reason: answer.finishReason,
+        logprobs: null,
       },
     ],
     usage: answer.usage,

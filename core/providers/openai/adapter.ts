@@ -56,7 +56,11 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
-    const response = await this.#post('/chat/completions', { ...request, model: attempt.model }, attempt)
+    const response = await this.#post(
+      '/chat/completions',
+      { ...withoutThinkingBlocks(request), model: attempt.model },
+      attempt,
+    )
     if (request.stream) return { stream: true, chunks: sseChunks(response.body, attempt.signal) }
     return { stream: false, completion: (await readJson(response, attempt.signal)) as ChatCompletion }
   }
@@ -184,4 +188,17 @@ export function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): 
   if (Number.isFinite(seconds)) return seconds
   const date = Date.parse(raw)
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
+}
+
+/**
+ * Thinking blocks are the gateway's record of Anthropic's reasoning (see
+ * `ThinkingBlock`); no OpenAI-family upstream knows the field, and some
+ * reject unknown message fields.
+ */
+function withoutThinkingBlocks(request: ChatRequest): ChatRequest {
+  if (!request.messages.some((message) => message.thinking_blocks !== undefined)) return request
+  return {
+    ...request,
+    messages: request.messages.map(({ thinking_blocks: _blocks, ...message }) => message),
+  }
 }

@@ -137,4 +137,11 @@ export const AZURE_OPENAI_PRESET: OpenAIFamilyPreset = {
 }
 
 /** Every provider `type` the config accepts. */
-export const PROVIDER_TYPES = [...OPENAI_FAMILY_PRESET_NAMES, 'azure-openai', 'anthropic', 'mock'] as const
+export const PROVIDER_TYPES = [
+  ...OPENAI_FAMILY_PRESET_NAMES,
+  'azure-openai',
+  'anthropic',
+  'cohere',
+  'bedrock',
+  'mock',
+] as const

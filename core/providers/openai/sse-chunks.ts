@@ -14,24 +14,36 @@ export async function* sseChunks(body: Readable, signal: AbortSignal): AsyncGene
   const parser = createParser({ onEvent: (event) => pending.push(event) })
   const decoder = new TextDecoder()
   let finished = false
+  let done = false
   try {
     for await (const bytes of body) {
+      // After [DONE] the rest of the body (usually just its end) is read off, not cut: leaving the loop
+      // early destroys an unfinished body, which costs an AbortError and the upstream connection
+      // (the OpenAI SDKs read to the end the same way).
+      if (done) continue
       parser.feed(decoder.decode(bytes as Buffer, { stream: true }))
       while (pending.length > 0) {
         const event = pending.shift() as EventSourceMessage
-        if (event.data === '[DONE]') return
+        if (event.data === '[DONE]') {
+          done = true
+          pending.length = 0
+          break
+        }
         const chunk = parseFrame(event.data)
         finished ||= chunk.choices?.some((choice) => choice.finish_reason) ?? false
         yield chunk
       }
     }
   } catch (error) {
+    // The answer was complete at [DONE]: a connection that breaks afterwards lost nothing.
+    if (done) return
     // A reset or a stall mid-stream is the upstream's failure: classified, it can fall back or become an error frame.
     throw toTransportError(error, signal, 'body')
   } finally {
-    // Reached on [DONE], on a consumer's early return and on errors: release the socket.
+    // Reached on a consumer's early return and on errors: release the socket.
     if (!body.destroyed) body.destroy()
   }
+  if (done) return
   // No [DONE]: some servers omit it, which is fine once the answer said it finished; otherwise it was cut short.
   if (!finished) {
     throw new UpstreamError({

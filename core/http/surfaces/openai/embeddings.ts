@@ -4,6 +4,7 @@ import type { EmbeddingsRequest } from '../../../canonical/embeddings.js'
 import { executeRoute } from '../../../routing/execute.js'
 import { type Exchange, exchangeHandler, type SurfaceDeps } from '../../exchange.js'
 import { prepareRequest, routeOptions } from '../../pipeline.js'
+import { sendJson } from '../../send-json.js'
 import { sendOpenAIError } from './errors.js'
 import { parseEmbeddingsRequest } from './validate-request.js'
 
@@ -41,5 +42,5 @@ async function serveEmbeddings(exchange: Exchange, res: Response): Promise<void>
   const { usage } = served.result
   exchange.usage({ prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens })
   await exchange.settle()
-  res.json(served.result)
+  sendJson(res, 200, served.result)
 }

@@ -4,6 +4,7 @@
  */
 import type { Response } from 'express'
 import type { GatewayError } from '../../../errors.js'
+import { sendJson } from '../../send-json.js'
 
 export function openAIErrorBody(error: GatewayError, scrub: (text: string) => string) {
   return { error: { message: scrub(error.message), type: error.type, param: error.param, code: error.code } }
@@ -14,7 +15,6 @@ export function sendOpenAIError(res: Response, error: GatewayError, scrub: (text
     res.end()
     return
   }
-  res.status(error.status)
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
-  res.json(openAIErrorBody(error, scrub))
+  sendJson(res, error.status, openAIErrorBody(error, scrub))
 }

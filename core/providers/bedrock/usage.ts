@@ -1,0 +1,45 @@
+/**
+ * Bedrock Converse usage -> canonical usage (see `Usage` in core/canonical/chat.ts).
+ *
+ * Like Anthropic's, Bedrock's `inputTokens` EXCLUDES the tokens read from
+ * and written to the prompt cache; those come beside it as
+ * `cacheReadInputTokens` and `cacheWriteInputTokens`, and `totalTokens` is
+ * the sum of all four. Canonical `prompt_tokens` includes both, so:
+ *
+ *   prompt_tokens         = inputTokens + cacheReadInputTokens + cacheWriteInputTokens
+ *   cached_tokens         = cacheReadInputTokens
+ *   cache_creation_tokens = cacheWriteInputTokens
+ *   completion_tokens     = outputTokens (reasoning is billed as output and included;
+ *                           Bedrock reports no separate reasoning count)
+ *
+ * `totalTokens` is not trusted: it is recomputed so the canonical identity
+ * (total = prompt + completion) always holds. The per-TTL split of cache
+ * writes (`cacheDetails`) is not modelled.
+ */
+import type { Usage } from '../../canonical/chat.js'
+
+export interface BedrockUsage {
+  inputTokens?: number | null
+  outputTokens?: number | null
+  totalTokens?: number | null
+  cacheReadInputTokens?: number | null
+  cacheWriteInputTokens?: number | null
+  [field: string]: unknown
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
+}
+
+export function usageFromBedrock(usage: BedrockUsage): Usage {
+  const cacheRead = count(usage.cacheReadInputTokens)
+  const cacheWrite = count(usage.cacheWriteInputTokens)
+  const prompt = count(usage.inputTokens) + cacheRead + cacheWrite
+  const completion = count(usage.outputTokens)
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite },
+  }
+}
