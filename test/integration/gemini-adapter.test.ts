@@ -143,6 +143,11 @@ describe('openai SDK through the gateway to Gemini (AI Studio and Vertex)', () =
     expect(data.id).toBe('chatcmpl-resp-1')
     expect(data.usage).toEqual(EXPECTED_USAGE)
     expect(response.headers.get('x-gateway-provider')).toBe('gemini')
+    // Like OpenAI's dated snapshots, the model that answered (Gemini's modelVersion).
+    expect(data.model).toBe(`${MODEL}-001`)
+    // gemini-2.5-flash: $0.30 in, $0.03 cache read, $2.50 out per Mtok (thoughts billed as output).
+    // 200 * 0.3 + 1000 * 0.03 + 120 * 2.5 = 390 micro-dollars.
+    expect(response.headers.get('x-gateway-cost-usd')).toBe('0.000390000')
 
     const sent = lastRequest()
     expect(sent.path).toBe(`/v1beta/models/${MODEL}:generateContent`)
@@ -577,6 +582,23 @@ describe('openai SDK through the gateway to Gemini (AI Studio and Vertex)', () =
       expect(noKey.ok ? [] : noKey.problems.map((problem) => problem.message)).toEqual(['has no PEM private_key'])
 
       expect((await check(serviceAccount)).ok).toBe(true)
+    })
+
+    it('a gemini provider needs a key; a vertex provider takes none', async () => {
+      const problemPaths = async (providers: Record<string, unknown>, target: string) => {
+        const result = await checkConfig(
+          { providers, routes: { r: { targets: [target] } } },
+          { configPath: '/tmp/gateway.config.ts', configDir: '/tmp', env: {} },
+        )
+        return result.ok ? [] : result.problems.map((problem) => problem.path)
+      }
+      expect(await problemPaths({ studio: { type: 'gemini' } }, 'studio/gemini-2.5-flash')).toEqual([
+        '/providers/studio/keys',
+      ])
+      const vertex = { type: 'vertex', project: 'p', location: 'us-central1', serviceAccount }
+      expect(await problemPaths({ vertex: { ...vertex, keys: [{ value: 'k' }] } }, 'vertex/m')).toEqual([
+        '/providers/vertex/keys',
+      ])
     })
   })
 })

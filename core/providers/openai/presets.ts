@@ -141,6 +141,8 @@ export const PROVIDER_TYPES = [
   ...OPENAI_FAMILY_PRESET_NAMES,
   'azure-openai',
   'anthropic',
+  'gemini',
+  'vertex',
   'cohere',
   'bedrock',
   'mock',
