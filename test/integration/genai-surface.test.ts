@@ -58,7 +58,8 @@ describe('@google/genai SDK through the gateway to an OpenAI upstream', () => {
   let ai: GoogleGenAI
 
   const lastRequest = () => upstream.requests.at(-1) as RecordedRequest
-  const upstreamBody = () => lastRequest().body as Record<string, unknown> & { messages: Array<Record<string, unknown>> }
+  const upstreamBody = () =>
+    lastRequest().body as Record<string, unknown> & { messages: Array<Record<string, unknown>> }
   const rawPost = (path: string, body: unknown, key = CLIENT_KEY) =>
     fetch(`${gateway.url}/genai${path}`, {
       method: 'POST',
@@ -144,7 +145,11 @@ describe('@google/genai SDK through the gateway to an OpenAI upstream', () => {
       expect(response.text).toBe(DEFAULT_TEXT)
       expect(upstreamBody().model).toBe('gpt-4o-mini')
 
-      const v1 = new GoogleGenAI({ apiKey: CLIENT_KEY, apiVersion: 'v1', httpOptions: { baseUrl: `${gateway.url}/genai` } })
+      const v1 = new GoogleGenAI({
+        apiKey: CLIENT_KEY,
+        apiVersion: 'v1',
+        httpOptions: { baseUrl: `${gateway.url}/genai` },
+      })
       expect((await v1.models.generateContent({ model: 'openai/gpt-4o-mini', contents: 'hi' })).text).toBe(DEFAULT_TEXT)
 
       // A client that URL-encodes the model's slash reaches the same model.
@@ -195,7 +200,10 @@ describe('@google/genai SDK through the gateway to an OpenAI upstream', () => {
         seed: 7,
         response_format: {
           type: 'json_schema',
-          json_schema: { name: 'response', schema: { type: 'object', properties: { ok: { type: ['boolean', 'null'] } } } },
+          json_schema: {
+            name: 'response',
+            schema: { type: 'object', properties: { ok: { type: ['boolean', 'null'] } } },
+          },
         },
       })
     })
@@ -292,7 +300,10 @@ describe('@google/genai SDK through the gateway to an OpenAI upstream', () => {
             description: 'Weather for a city',
             parameters: {
               type: 'object',
-              properties: { city: { type: 'string' }, days: { type: 'array', items: { type: 'integer' }, maxItems: 7 } },
+              properties: {
+                city: { type: 'string' },
+                days: { type: 'array', items: { type: 'integer' }, maxItems: 7 },
+              },
               required: ['city'],
             },
           },
@@ -407,7 +418,10 @@ describe('@google/genai SDK through the gateway to an OpenAI upstream', () => {
 
     it('answers a malformed request with 400 INVALID_ARGUMENT naming the field', async () => {
       const response = await rawPost('/v1beta/models/chat:generateContent', {
-        contents: [{ role: 'user', parts: [{ text: 'hi' }] }, { role: 'user', parts: [{ bogus: 1 }] }],
+        contents: [
+          { role: 'user', parts: [{ text: 'hi' }] },
+          { role: 'user', parts: [{ bogus: 1 }] },
+        ],
       })
       expect(response.status).toBe(400)
       const body = (await response.json()) as { error: { code: number; status: string; message: string } }
@@ -456,7 +470,10 @@ describe('@google/genai SDK through the gateway to an OpenAI upstream', () => {
       const body = (await response.json()) as { error: { status: string; message: string; details: unknown[] } }
       expect(body.error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' })
       expect(body.error.message).toContain('Rate limit reached for requests')
-      expect(body.error.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' })
+      expect(body.error.details).toContainEqual({
+        '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+        retryDelay: '7s',
+      })
 
       const viaSdk = await ai.models
         .generateContent({ model: 'limited/gpt-4o-mini', contents: 'hi' })

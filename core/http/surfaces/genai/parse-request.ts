@@ -46,8 +46,8 @@ export function parseGenerateContent(body: unknown, target: GenerateTarget): Cha
   return request
 }
 
-/** The messages of a request (system instruction and contents); also what `countTokens` counts. */
-export function translateContents(body: Json): ChatMessage[] {
+/** The messages of a request: the system instruction, then the contents turn by turn. */
+function translateContents(body: Json): ChatMessage[] {
   const messages: ChatMessage[] = []
   const system = body.systemInstruction
   if (system !== undefined && system !== null) messages.push(systemMessage(system))

@@ -24,7 +24,7 @@ import { getGenaiModel, listGenaiModels } from './models.js'
 /** `json` is the app's body reader (with the runtime's size limit). */
 export function genaiRouter(deps: SurfaceDeps, json: RequestHandler): express.Router {
   const router = express.Router()
-  const handlers = generateHandlers(deps)
+  const methodHandler = methodsOf(deps)
 
   router.use(keyFromQuery)
   router.get(/.*/, (req, res) => {
@@ -41,44 +41,50 @@ export function genaiRouter(deps: SurfaceDeps, json: RequestHandler): express.Ro
   router.post(/.*/, (req, res, next) => {
     const target = parseModelPath(req.path)
     if (!target?.method) throw unknownEndpoint(req)
-    let handle: (req: Request, res: Response) => unknown
-    switch (target.method) {
-      case 'generateContent':
-        handle = handlers.generate
-        break
-      case 'streamGenerateContent':
-        handle = streamFraming(req) === 'sse' ? handlers.streamSse : handlers.streamJsonArray
-        break
-      case 'countTokens':
-        handle = (req, res) => {
-          const lease = deps.holder.acquire()
-          try {
-            countGenaiTokens(lease.runtime, req, res, target.model)
-          } finally {
-            lease.release()
-          }
-        }
-        break
-      default:
-        throw new GatewayError({
-          status: 404,
-          type: 'not_found_error',
-          code: 'unknown_method',
-          message: `The method '${target.method}' is not served by this gateway (it serves generateContent, streamGenerateContent and countTokens).`,
-        })
-    }
+    const handle = methodHandler(target.method, target.model, req)
+    // The model is in the URL, not the body: the chat handlers' parse reads it from here (see `targetModel`).
     res.locals.genaiModel = target.model
     json(req, res, (error?: unknown) => {
       if (error) return next(error)
-      try {
-        // The chat handlers settle their own failures; countTokens throws to the error handler below.
-        void Promise.resolve(handle(req, res)).catch(next)
-      } catch (failure) {
-        next(failure)
-      }
+      // The chat handlers render their own failures; countTokens throws to the app's error handler.
+      Promise.resolve()
+        .then(() => handle(req, res))
+        .catch(next)
     })
   })
   return router
+}
+
+type Handler = (req: Request, res: Response) => unknown
+
+function methodsOf(deps: SurfaceDeps) {
+  const chat = generateHandlers(deps)
+  const countTokens =
+    (model: string): Handler =>
+    (req, res) => {
+      const lease = deps.holder.acquire()
+      try {
+        countGenaiTokens(lease.runtime, req, res, model)
+      } finally {
+        lease.release()
+      }
+    }
+  return (method: string, model: string, req: Request): Handler => {
+    switch (method) {
+      case 'generateContent':
+        return chat.generate
+      case 'streamGenerateContent':
+        return streamFraming(req) === 'sse' ? chat.streamSse : chat.streamJsonArray
+      case 'countTokens':
+        return countTokens(model)
+    }
+    throw new GatewayError({
+      status: 404,
+      type: 'not_found_error',
+      code: 'unknown_method',
+      message: `The method '${method}' is not served by this gateway (it serves generateContent, streamGenerateContent and countTokens).`,
+    })
+  }
 }
 
 /**
