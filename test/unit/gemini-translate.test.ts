@@ -73,6 +73,15 @@ describe('toGeminiRequest', () => {
     })
   })
 
+  it('asks for a thinking budget, with the thoughts returned, when a reasoning effort is set', () => {
+    const config = (reasoning_effort: unknown) =>
+      toGeminiRequest(chat({ messages: [{ role: 'user', content: 'x' }], reasoning_effort }), 'gemini-2.5-pro')
+        .generationConfig
+    expect(config('medium')).toEqual({ thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } })
+    expect(config('high')).toEqual({ thinkingConfig: { thinkingBudget: 24_576, includeThoughts: true } })
+    expect(config('extreme')).toBeUndefined()
+  })
+
   it('keeps an assistant turn with text and calls together, and names tool results by call id', () => {
     const body = toGeminiRequest(
       chat({

@@ -16,7 +16,9 @@
  *   the sentinel Google documents for history from elsewhere, so multi-turn
  *   tool use works (the model loses its earlier reasoning, not the thread).
  */
+
 import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
+import { isReasoningEffort, thinkingBudgetFor } from '../../canonical/reasoning.js'
 import { UpstreamError } from '../upstream-error.js'
 import type { GeminiContent, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire.js'
 
@@ -117,6 +119,9 @@ function generationConfig(request: ChatRequest): GeminiGenerationConfig {
     // (`responseSchema` only knows an OpenAPI subset and would reject e.g. additionalProperties).
     if (format.json_schema?.schema !== undefined) config.responseJsonSchema = format.json_schema.schema
   }
+  // An effort becomes a thinking budget (as for Anthropic); the thoughts come back as reasoning_content.
+  if (isReasoningEffort(request.reasoning_effort))
+    config.thinkingConfig = { thinkingBudget: thinkingBudgetFor(request.reasoning_effort), includeThoughts: true }
   return config
 }
 

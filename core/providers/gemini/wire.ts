@@ -39,6 +39,7 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number
   responseMimeType?: string
   responseJsonSchema?: unknown
+  thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean }
 }
 
 export interface GeminiRequest {
