@@ -16,6 +16,8 @@ import { requestId } from './request-id.js'
 import { sendAnthropicError } from './surfaces/anthropic/errors.js'
 import { anthropicCountTokens, anthropicMessages } from './surfaces/anthropic/messages.js'
 import { listAnthropicModels } from './surfaces/anthropic/models.js'
+import { bedrockRouter } from './surfaces/bedrock/converse.js'
+import { sendBedrockError } from './surfaces/bedrock/errors.js'
 import { sendGoogleError } from './surfaces/genai/errors.js'
 import { genaiRouter } from './surfaces/genai/router.js'
 import { chatCompletions } from './surfaces/openai/chat.js'
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/anthropic', anthropic)
 
   app.use('/genai', genaiRouter(deps, json))
+  app.use('/bedrock', bedrockRouter(deps, json))
 
   app.use((req: Request) => {
     throw new GatewayError({
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): express.Express {
 const ERROR_FORMATS: Array<[prefix: string, send: typeof sendOpenAIError]> = [
   ['/anthropic/', sendAnthropicError],
   ['/genai/', sendGoogleError],
+  ['/bedrock/', sendBedrockError],
 ]
 
 function errorHandler({ logger, scrub }: AppDeps) {

@@ -1,0 +1,84 @@
+/** Canonical chat completion -> Bedrock Converse response, for clients of the Bedrock surface. */
+import type { ChatCompletion, ChatMessage, ChatRequest, FinishReason, ThinkingBlock } from '../../../canonical/chat.js'
+import { messageText } from '../../../canonical/chat.js'
+import { latencyMs } from './latency.js'
+import { type ConverseUsage, usageToBedrock } from './usage.js'
+
+export type ConverseOutputBlock =
+  | { text: string }
+  | { toolUse: { toolUseId: string; name: string; input: unknown } }
+  | { reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string } }
+
+export interface ConverseAnswer {
+  output: { message: { role: 'assistant'; content: ConverseOutputBlock[] } }
+  stopReason: string
+  usage: ConverseUsage
+  metrics: { latencyMs: number }
+}
+
+/** OpenAI `finish_reason` -> Bedrock `stopReason`. */
+export function stopReasonOf(finishReason: FinishReason | null | undefined): string {
+  switch (finishReason) {
+    case 'length':
+      return 'max_tokens'
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use'
+    case 'content_filter':
+      return 'content_filtered'
+    default:
+      return 'end_turn'
+  }
+}
+
+/**
+ * Tool-call arguments as the JSON document Converse's `input` is. Arguments
+ * that are not JSON (a model's malformed call) are kept as a string inside an
+ * object, so the client still sees what the model produced.
+ */
+export function toolInput(args: string): unknown {
+  if (!args) return {}
+  try {
+    return JSON.parse(args)
+  } catch {
+    return { arguments: args }
+  }
+}
+
+/** Anthropic's thinking blocks as Bedrock carries them (redacted thinking travels as base64 bytes). */
+export function reasoningBlock(block: ThinkingBlock): ConverseOutputBlock {
+  if (block.type === 'redacted_thinking')
+    return { reasoningContent: { redactedContent: Buffer.from(block.data, 'utf8').toString('base64') } }
+  return {
+    reasoningContent: {
+      reasoningText: { text: block.thinking, ...(block.signature && { signature: block.signature }) },
+    },
+  }
+}
+
+export function outputBlocks(message: ChatMessage | undefined): ConverseOutputBlock[] {
+  if (!message) return []
+  const content: ConverseOutputBlock[] = []
+  // Anthropic's own blocks (with signatures) when the answer came from Anthropic, else plain reasoning text.
+  if (message.thinking_blocks?.length) content.push(...message.thinking_blocks.map(reasoningBlock))
+  else if (typeof message.reasoning_content === 'string' && message.reasoning_content)
+    content.push({ reasoningContent: { reasoningText: { text: message.reasoning_content } } })
+  const text = messageText(message)
+  if (text) content.push({ text })
+  for (const call of message.tool_calls ?? [])
+    content.push({
+      toolUse: { toolUseId: call.id, name: call.function.name, input: toolInput(call.function.arguments) },
+    })
+  return content
+}
+
+export function renderConverseAnswer(completion: ChatCompletion, request: ChatRequest): ConverseAnswer {
+  // Converse has one answer per request (no `n`): the first choice is it.
+  const choice = completion.choices[0]
+  return {
+    output: { message: { role: 'assistant', content: outputBlocks(choice?.message) } },
+    stopReason: stopReasonOf(choice?.finish_reason),
+    usage: usageToBedrock(completion.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }),
+    metrics: { latencyMs: latencyMs(request) },
+  }
+}
