@@ -56,21 +56,22 @@ export interface ChatRequest {
  *
  * - `prompt_tokens` counts EVERY input token, including the cache reads
  *   (`prompt_tokens_details.cached_tokens`) and the cache writes
- *   (`prompt_tokens_details.cache_creation_tokens`). The tokens read or written
- *   without the cache are `prompt_tokens - cached_tokens - cache_creation_tokens`.
+ *   (`prompt_tokens_details.cache_write_tokens`). The tokens read or written
+ *   without the cache are `prompt_tokens - cached_tokens - cache_write_tokens`.
  * - `completion_tokens` counts EVERY output token, including the reasoning
  *   tokens (`completion_tokens_details.reasoning_tokens`).
  * - `total_tokens` is `prompt_tokens + completion_tokens`.
  *
- * `cache_creation_tokens` is the gateway's own addition (OpenAI never reports
- * cache writes; Anthropic and Bedrock bill them above the input price).
+ * `cache_write_tokens` is not OpenAI's (OpenAI never reports cache writes;
+ * Anthropic and Bedrock bill them above the input price); the name is the one
+ * OpenRouter sends and `@ai-sdk/openai` reads, so those clients see the writes.
  * Cost is computed from these fields by `costNanos` in core/governance/pricing.ts.
  */
 export interface Usage {
   prompt_tokens: number
   completion_tokens: number
   total_tokens: number
-  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number; [field: string]: unknown }
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown }
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown }
 }
 

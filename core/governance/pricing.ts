@@ -16,7 +16,7 @@ export interface ModelPrice {
   output: number
   /** Cache reads (`prompt_tokens_details.cached_tokens`); defaults to `input`. */
   cachedInput?: number
-  /** Cache writes (`prompt_tokens_details.cache_creation_tokens`); defaults to `input`. */
+  /** Cache writes (`prompt_tokens_details.cache_write_tokens`); defaults to `input`. */
   cacheWrite?: number
   /** Reasoning tokens (`completion_tokens_details.reasoning_tokens`); defaults to `output`. */
   reasoning?: number
@@ -279,7 +279,7 @@ export function costNanos(usage: Usage, price: ModelPrice): number {
   const prompt = tokenCount(usage.prompt_tokens)
   const completion = tokenCount(usage.completion_tokens)
   const cached = tokenCount(usage.prompt_tokens_details?.cached_tokens)
-  const cacheWrites = tokenCount(usage.prompt_tokens_details?.cache_creation_tokens)
+  const cacheWrites = tokenCount(usage.prompt_tokens_details?.cache_write_tokens)
   const reasoning = tokenCount(usage.completion_tokens_details?.reasoning_tokens)
   return roundedNanos([
     [Math.max(0, prompt - cached - cacheWrites), price.input],

@@ -275,6 +275,9 @@ describe('Vercel AI SDK through the gateway', () => {
       expect(result.usage.outputTokens).toBe(DEFAULT_USAGE.output_tokens)
       expect(result.usage.totalTokens).toBe(ANTHROPIC_PROMPT + DEFAULT_USAGE.output_tokens)
       expect(result.usage.inputTokenDetails.cacheReadTokens).toBe(DEFAULT_USAGE.cache_read_input_tokens)
+      // Cache writes travel as prompt_tokens_details.cache_write_tokens, the name @ai-sdk/openai reads.
+      expect(result.usage.inputTokenDetails.cacheWriteTokens).toBe(DEFAULT_USAGE.cache_creation_input_tokens)
+      expect(result.usage.inputTokenDetails.noCacheTokens).toBe(DEFAULT_USAGE.input_tokens)
       expect(anthropicUpstream.requests).toHaveLength(1)
       expect(anthropicUpstream.requests[0]?.body).toMatchObject({
         model: 'claude-sonnet-4',

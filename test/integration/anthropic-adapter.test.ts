@@ -101,7 +101,7 @@ describe('openai SDK through the gateway to an Anthropic upstream', () => {
       total_tokens: PROMPT_TOKENS + DEFAULT_USAGE.output_tokens,
       prompt_tokens_details: {
         cached_tokens: DEFAULT_USAGE.cache_read_input_tokens,
-        cache_creation_tokens: DEFAULT_USAGE.cache_creation_input_tokens,
+        cache_write_tokens: DEFAULT_USAGE.cache_creation_input_tokens,
       },
     })
     expect(response.headers.get('x-gateway-provider')).toBe('anthropic')

@@ -70,7 +70,7 @@ const EXPECTED_USAGE = {
   total_tokens: PROMPT_TOKENS + BEDROCK_DEFAULT_USAGE.outputTokens,
   prompt_tokens_details: {
     cached_tokens: BEDROCK_DEFAULT_USAGE.cacheReadInputTokens,
-    cache_creation_tokens: BEDROCK_DEFAULT_USAGE.cacheWriteInputTokens,
+    cache_write_tokens: BEDROCK_DEFAULT_USAGE.cacheWriteInputTokens,
   },
 }
 

@@ -224,7 +224,7 @@ const USAGE: Usage = {
   prompt_tokens: 5500,
   completion_tokens: 200,
   total_tokens: 5700,
-  prompt_tokens_details: { cached_tokens: 4000, cache_creation_tokens: 500 },
+  prompt_tokens_details: { cached_tokens: 4000, cache_write_tokens: 500 },
 }
 
 describe('canonical usage -> Bedrock usage', () => {

@@ -210,7 +210,7 @@ describe('fromConverseResponse and usage', () => {
         prompt_tokens: 40,
         completion_tokens: 5,
         total_tokens: 45,
-        prompt_tokens_details: { cached_tokens: 20, cache_creation_tokens: 10 },
+        prompt_tokens_details: { cached_tokens: 20, cache_write_tokens: 10 },
       },
     })
   })
@@ -230,7 +230,7 @@ describe('fromConverseResponse and usage', () => {
       prompt_tokens: 3,
       completion_tokens: 4,
       total_tokens: 7,
-      prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0 },
+      prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
     })
   })
 })

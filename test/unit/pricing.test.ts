@@ -168,7 +168,7 @@ describe('costNanos (integer nanodollars, exact)', () => {
       prompt_tokens: 12_050,
       completion_tokens: 800,
       total_tokens: 12_850,
-      prompt_tokens_details: { cached_tokens: 10_000, cache_creation_tokens: 2_000 },
+      prompt_tokens_details: { cached_tokens: 10_000, cache_write_tokens: 2_000 },
     })
     // 50 x 3000 + 10000 x 300 + 2000 x 3750 + 800 x 15000 = 150000 + 3000000 + 7500000 + 12000000
     expect(costNanos(usage, price('anthropic', 'claude-sonnet-4-20250514'))).toBe(22_650_000)
@@ -221,7 +221,7 @@ describe('costNanos (integer nanodollars, exact)', () => {
       prompt_tokens: 7,
       completion_tokens: 1,
       total_tokens: 8,
-      prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0 },
+      prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
     })
   })
 

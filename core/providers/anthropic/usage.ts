@@ -6,7 +6,7 @@
  *
  *   prompt_tokens     = input_tokens + cache_read_input_tokens + cache_creation_input_tokens
  *   cached_tokens     = cache_read_input_tokens
- *   cache_creation_tokens = cache_creation_input_tokens
+ *   cache_write_tokens = cache_creation_input_tokens
  *   completion_tokens = output_tokens (extended thinking is billed as output and included;
  *                       Anthropic reports no separate thinking count)
  *
@@ -36,14 +36,14 @@ export function usageFromAnthropic(usage: AnthropicUsage): Usage {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite },
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
   }
 }
 
 /** The inverse, for the Anthropic surface: input_tokens is what was neither read from nor written to the cache. */
 export function usageToAnthropic(usage: Usage): AnthropicUsage {
   const cacheRead = count(usage.prompt_tokens_details?.cached_tokens)
-  const cacheWrite = count(usage.prompt_tokens_details?.cache_creation_tokens)
+  const cacheWrite = count(usage.prompt_tokens_details?.cache_write_tokens)
   return {
     input_tokens: Math.max(0, count(usage.prompt_tokens) - cacheRead - cacheWrite),
     output_tokens: count(usage.completion_tokens),

@@ -8,7 +8,7 @@
  *
  *   prompt_tokens         = inputTokens + cacheReadInputTokens + cacheWriteInputTokens
  *   cached_tokens         = cacheReadInputTokens
- *   cache_creation_tokens = cacheWriteInputTokens
+ *   cache_write_tokens = cacheWriteInputTokens
  *   completion_tokens     = outputTokens (reasoning is billed as output and included;
  *                           Bedrock reports no separate reasoning count)
  *
@@ -40,6 +40,6 @@ export function usageFromBedrock(usage: BedrockUsage): Usage {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite },
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
   }
 }

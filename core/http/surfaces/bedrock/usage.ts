@@ -4,9 +4,9 @@
  * `prompt_tokens` includes the prompt-cache reads and writes; Bedrock's
  * `inputTokens` excludes them and reports them beside it:
  *
- *   inputTokens           = prompt_tokens - cached_tokens - cache_creation_tokens
+ *   inputTokens           = prompt_tokens - cached_tokens - cache_write_tokens
  *   cacheReadInputTokens  = cached_tokens
- *   cacheWriteInputTokens = cache_creation_tokens
+ *   cacheWriteInputTokens = cache_write_tokens
  *   outputTokens          = completion_tokens
  *   totalTokens           = the sum of all four (= prompt_tokens + completion_tokens)
  *
@@ -29,7 +29,7 @@ function count(value: unknown): number {
 export function usageToBedrock(usage: Usage): ConverseUsage {
   const prompt = count(usage.prompt_tokens)
   const cacheRead = count(usage.prompt_tokens_details?.cached_tokens)
-  const cacheWrite = count(usage.prompt_tokens_details?.cache_creation_tokens)
+  const cacheWrite = count(usage.prompt_tokens_details?.cache_write_tokens)
   const output = count(usage.completion_tokens)
   // A provider reporting more cached than prompt tokens must not produce a negative count.
   const input = Math.max(0, prompt - cacheRead - cacheWrite)
