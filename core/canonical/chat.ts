@@ -92,6 +92,11 @@ export interface ChatCompletion {
   [field: string]: unknown
 }
 
+/** A completion's or chunk's `created`: Unix time in whole seconds, as OpenAI stamps them. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
 export interface ChatChunkDelta {
   role?: ChatRole
   content?: string | null

@@ -54,6 +54,22 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * A request the provider cannot take as it is (a field or part its API has no
+ * place for), refused by the gateway before any call: the client must change it.
+ */
+export function badRequest(message: string): UpstreamError {
+  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
+}
+
+/** A stream that ended (cleanly, as far as the connection goes) without the provider's closing event. */
+export function streamEndedEarly(): UpstreamError {
+  return new UpstreamError({
+    errorClass: 'server_error',
+    message: 'the upstream stream ended before the answer was complete',
+  })
+}
+
 export function classifyStatus(status: number, code: string | null, message: string): UpstreamErrorClass {
   if (status === 429) return 'rate_limited'
   if (status === 529 || status === 503) return 'overloaded'

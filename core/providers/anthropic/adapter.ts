@@ -8,10 +8,12 @@ import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
+import { readErrorBody } from '../error-body.js'
 import { readJson, retryAfterSeconds } from '../openai/adapter.js'
+import { postUpstream } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import { UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import { errorFromAnthropic } from './errors.js'
 import { anthropicChunks } from './stream.js'
@@ -35,9 +37,6 @@ export interface AnthropicAdapterOptions {
   timeoutMs: number
   connections?: number
 }
-
-/** Largest error body read from an upstream; the rest is discarded. */
-const ERROR_BODY_LIMIT = 64 * 1024
 
 export class AnthropicAdapter implements ProviderAdapter {
   readonly name: string
@@ -105,20 +104,13 @@ export class AnthropicAdapter implements ProviderAdapter {
     const { headers, key } = this.#credentials(attempt.model)
     headers['x-request-id'] = attempt.requestId
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
-    let response: Dispatcher.ResponseData
-    try {
-      response = await this.#pool.request({
-        method: 'POST',
-        path: `${this.#basePath}/v1/messages`,
-        headers,
-        body: JSON.stringify(body),
-        signal: attempt.signal,
-        headersTimeout: this.#options.timeoutMs,
-        bodyTimeout: this.#options.timeoutMs,
-      })
-    } catch (error) {
-      throw toTransportError(error, attempt.signal)
-    }
+    const response = await postUpstream(this.#pool, {
+      path: `${this.#basePath}/v1/messages`,
+      headers,
+      body: JSON.stringify(body),
+      signal: attempt.signal,
+      timeoutMs: this.#options.timeoutMs,
+    })
     if (response.statusCode >= 400) {
       const error = await readAnthropicError(response)
       judgeKey(this.#keys, key, error, attempt.model)
@@ -129,24 +121,13 @@ export class AnthropicAdapter implements ProviderAdapter {
 }
 
 async function readAnthropicError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  let text = ''
-  try {
-    for await (const chunk of response.body) {
-      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
-    }
-  } catch {
-    // The connection broke while the error arrived: classify by status with what was read.
-  }
-  let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
+  const { json, fallbackMessage } = await readErrorBody(response)
+  const body = (json as { error?: { type?: string; message?: string } } | null | undefined)?.error
+  let message = fallbackMessage
   let type: string | null = null
-  try {
-    const parsed = JSON.parse(text) as { error?: { type?: string; message?: string } }
-    if (parsed.error && typeof parsed.error === 'object') {
-      message = parsed.error.message ?? message
-      type = parsed.error.type ?? null
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, say): keep the text.
+  if (body && typeof body === 'object') {
+    message = body.message ?? message
+    type = body.type ?? null
   }
   return errorFromAnthropic(response.statusCode, type, message, retryAfterSeconds(response.headers))
 }

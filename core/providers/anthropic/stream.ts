@@ -7,11 +7,12 @@
  * ends before `message_stop` becomes an UpstreamError.
  */
 import type { Readable } from 'node:stream'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import type { ChatChunk, ChatChunkDelta, FinishReason } from '../../canonical/chat.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import type { EventSourceMessage } from 'eventsource-parser'
+import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds } from '../../canonical/chat.js'
+import { sseEventData, sseEvents } from '../sse-events.js'
+import { streamEndedEarly } from '../upstream-error.js'
 import { errorFromAnthropic } from './errors.js'
-import { finishReasonOf, nowSeconds } from './translate-response.js'
+import { finishReasonOf } from './translate-response.js'
 import { AnthropicStreamUsage } from './usage.js'
 
 interface AnthropicEvent {
@@ -36,9 +37,6 @@ export async function* anthropicChunks(
   signal: AbortSignal,
   options: { includeUsage: boolean; model: string },
 ): AsyncGenerator<ChatChunk> {
-  const pending: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (event) => pending.push(event) })
-  const decoder = new TextDecoder()
   const usage = new AnthropicStreamUsage()
   /** Anthropic content-block index -> OpenAI tool-call index. */
   const toolIndexOf = new Map<number, number>()
@@ -56,100 +54,79 @@ export async function* anthropicChunks(
     ...(options.includeUsage && { usage: null }),
   })
 
-  try {
-    for await (const bytes of body) {
-      parser.feed(decoder.decode(bytes as Buffer, { stream: true }))
-      while (pending.length > 0) {
-        const event = parseEvent(pending.shift() as EventSourceMessage)
-        switch (event.type) {
-          case 'message_start':
-            usage.add(event as Parameters<AnthropicStreamUsage['add']>[0])
-            id = event.message?.id ?? id
-            model = event.message?.model ?? model
-            yield chunk({ role: 'assistant', content: '' })
-            break
-          case 'content_block_start': {
-            const block = event.content_block
-            if (block?.type === 'text' && block.text) yield chunk({ content: block.text })
-            else if (block?.type === 'thinking') {
-              thinking = { index: event.index ?? -1, text: block.thinking ?? '', signature: '' }
-              if (block.thinking) yield chunk({ reasoning_content: block.thinking })
-            } else if (block?.type === 'redacted_thinking')
-              yield chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data ?? '' }] })
-            else if (block?.type === 'tool_use') {
-              const index = toolIndexOf.size
-              toolIndexOf.set(event.index ?? -1, index)
-              yield chunk({
-                tool_calls: [
-                  { index, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } },
-                ],
-              })
-            }
-            break
-          }
-          case 'content_block_delta': {
-            const delta = event.delta
-            if (delta?.type === 'text_delta' && delta.text) yield chunk({ content: delta.text })
-            else if (delta?.type === 'thinking_delta' && delta.thinking && thinking) {
-              thinking.text += delta.thinking
-              yield chunk({ reasoning_content: delta.thinking })
-            } else if (delta?.type === 'signature_delta' && delta.signature && thinking)
-              thinking.signature += delta.signature
-            else if (delta?.type === 'input_json_delta' && delta.partial_json) {
-              const index = toolIndexOf.get(event.index ?? -1)
-              if (index === undefined) break
-              yield chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] })
-            }
-            break
-          }
-          case 'content_block_stop':
-            if (thinking && thinking.index === (event.index ?? -1)) {
-              const { text, signature } = thinking
-              thinking = null
-              yield chunk({ thinking_blocks: [{ type: 'thinking', thinking: text, signature }] })
-            }
-            break
-          case 'message_delta':
-            usage.add(event as Parameters<AnthropicStreamUsage['add']>[0])
-            if (event.delta?.stop_reason) yield chunk({}, finishReasonOf(event.delta.stop_reason))
-            break
-          case 'message_stop': {
-            const total = usage.usage()
-            if (options.includeUsage && total) {
-              yield { id, object: 'chat.completion.chunk', created, model, choices: [], usage: total }
-            }
-            return
-          }
-          case 'error': {
-            const message = event.error?.message ?? 'upstream stream error'
-            throw errorFromAnthropic(undefined, event.error?.type ?? null, message)
-          }
-          // ping and anything newer: nothing for the client.
+  for await (const sseEvent of sseEvents(body, signal)) {
+    const event = parseEvent(sseEvent)
+    switch (event.type) {
+      case 'message_start':
+        usage.add(event as Parameters<AnthropicStreamUsage['add']>[0])
+        id = event.message?.id ?? id
+        model = event.message?.model ?? model
+        yield chunk({ role: 'assistant', content: '' })
+        break
+      case 'content_block_start': {
+        const block = event.content_block
+        if (block?.type === 'text' && block.text) yield chunk({ content: block.text })
+        else if (block?.type === 'thinking') {
+          thinking = { index: event.index ?? -1, text: block.thinking ?? '', signature: '' }
+          if (block.thinking) yield chunk({ reasoning_content: block.thinking })
+        } else if (block?.type === 'redacted_thinking')
+          yield chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data ?? '' }] })
+        else if (block?.type === 'tool_use') {
+          const index = toolIndexOf.size
+          toolIndexOf.set(event.index ?? -1, index)
+          yield chunk({
+            tool_calls: [
+              { index, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } },
+            ],
+          })
         }
+        break
       }
+      case 'content_block_delta': {
+        const delta = event.delta
+        if (delta?.type === 'text_delta' && delta.text) yield chunk({ content: delta.text })
+        else if (delta?.type === 'thinking_delta' && delta.thinking && thinking) {
+          thinking.text += delta.thinking
+          yield chunk({ reasoning_content: delta.thinking })
+        } else if (delta?.type === 'signature_delta' && delta.signature && thinking)
+          thinking.signature += delta.signature
+        else if (delta?.type === 'input_json_delta' && delta.partial_json) {
+          const index = toolIndexOf.get(event.index ?? -1)
+          if (index === undefined) break
+          yield chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] })
+        }
+        break
+      }
+      case 'content_block_stop':
+        if (thinking && thinking.index === (event.index ?? -1)) {
+          const { text, signature } = thinking
+          thinking = null
+          yield chunk({ thinking_blocks: [{ type: 'thinking', thinking: text, signature }] })
+        }
+        break
+      case 'message_delta':
+        usage.add(event as Parameters<AnthropicStreamUsage['add']>[0])
+        if (event.delta?.stop_reason) yield chunk({}, finishReasonOf(event.delta.stop_reason))
+        break
+      case 'message_stop': {
+        const total = usage.usage()
+        if (options.includeUsage && total) {
+          yield { id, object: 'chat.completion.chunk', created, model, choices: [], usage: total }
+        }
+        return
+      }
+      case 'error': {
+        const message = event.error?.message ?? 'upstream stream error'
+        throw errorFromAnthropic(undefined, event.error?.type ?? null, message)
+      }
+      // ping and anything newer: nothing for the client.
     }
-  } catch (error) {
-    throw toTransportError(error, signal, 'body')
-  } finally {
-    if (!body.destroyed) body.destroy()
   }
-  throw new UpstreamError({
-    errorClass: 'server_error',
-    message: 'the upstream stream ended before the answer was complete',
-  })
+  throw streamEndedEarly()
 }
 
 function parseEvent(message: EventSourceMessage): AnthropicEvent {
-  let data: unknown
-  try {
-    data = JSON.parse(message.data)
-  } catch {
-    throw new UpstreamError({
-      errorClass: 'server_error',
-      message: 'the upstream stream sent an event that is not JSON',
-    })
-  }
-  const event = (data && typeof data === 'object' ? data : {}) as AnthropicEvent
+  const event = sseEventData(message) as AnthropicEvent
   // The `event:` line names the type; the data repeats it. Trust the data, fall back to the line.
   if (typeof event.type !== 'string') event.type = message.event ?? ''
   return event

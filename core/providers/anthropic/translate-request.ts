@@ -9,9 +9,11 @@
  * - `reasoning_effort` asks for extended thinking (see core/canonical/reasoning.ts),
  *   and an assistant turn's `thinking_blocks` go back first in that turn.
  */
-import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
+import { type ChatContentPart, type ChatMessage, type ChatRequest, messageText } from '../../canonical/chat.js'
+import { maxOutputTokens, stopSequences } from '../../canonical/output-limits.js'
 import { isReasoningEffort, thinkingBudgetFor } from '../../canonical/reasoning.js'
-import { UpstreamError } from '../upstream-error.js'
+import { parseToolCallArguments } from '../tool-call-arguments.js'
+import { badRequest } from '../upstream-error.js'
 
 export type AnthropicBlock = { type: string; [field: string]: unknown }
 
@@ -49,7 +51,7 @@ export function toAnthropicRequest(request: ChatRequest, model: string, defaultM
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message)
+        const text = messageText(message)
         if (text) system.push(text)
         break
       }
@@ -60,7 +62,12 @@ export function toAnthropicRequest(request: ChatRequest, model: string, defaultM
         // Anthropic wants an assistant turn's thinking first, exactly as it was sent (signature included).
         const blocks: AnthropicBlock[] = [...(message.thinking_blocks ?? []), ...contentBlocks(message)]
         for (const call of message.tool_calls ?? []) {
-          blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call) })
+          blocks.push({
+            type: 'tool_use',
+            id: call.id,
+            name: call.function.name,
+            input: parseToolCallArguments(call.function.arguments),
+          })
         }
         push('assistant', blocks)
         break
@@ -81,12 +88,11 @@ export function toAnthropicRequest(request: ChatRequest, model: string, defaultM
   const body: AnthropicRequest = {
     model,
     messages,
-    max_tokens: positive(request.max_completion_tokens) ?? positive(request.max_tokens) ?? defaultMaxTokens,
+    max_tokens: maxOutputTokens(request) ?? defaultMaxTokens,
   }
   if (system.length > 0) body.system = system.join('\n\n')
-  const stop = request.stop
-  if (typeof stop === 'string') body.stop_sequences = [stop]
-  else if (Array.isArray(stop) && stop.length > 0) body.stop_sequences = stop.map(String)
+  const stop = stopSequences(request)
+  if (stop) body.stop_sequences = stop
   const thinking = thinkingConfig(request.reasoning_effort, body.max_tokens)
   if (thinking) body.thinking = thinking
   // Anthropic refuses sampling changes while thinking: the effort asked for wins.
@@ -122,10 +128,6 @@ function thinkingConfig(effort: unknown, maxTokens: number): AnthropicRequest['t
   return budget >= MIN_THINKING_BUDGET ? { type: 'enabled', budget_tokens: budget } : undefined
 }
 
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && value > 0 ? value : undefined
-}
-
 function toolChoice(choice: unknown): AnthropicRequest['tool_choice'] {
   if (choice === 'auto') return { type: 'auto' }
   if (choice === 'none') return { type: 'none' }
@@ -133,15 +135,6 @@ function toolChoice(choice: unknown): AnthropicRequest['tool_choice'] {
   const name = (choice as { function?: { name?: unknown } } | null | undefined)?.function?.name
   if (typeof name === 'string') return { type: 'tool', name }
   return undefined
-}
-
-function textOf(message: ChatMessage): string {
-  if (typeof message.content === 'string') return message.content
-  if (!Array.isArray(message.content)) return ''
-  return message.content
-    .map((part) => (typeof part.text === 'string' ? part.text : ''))
-    .filter(Boolean)
-    .join('\n')
 }
 
 function contentBlocks(message: ChatMessage): AnthropicBlock[] {
@@ -162,18 +155,4 @@ function partBlock(part: ChatContentPart): AnthropicBlock[] {
     return [{ type: 'image', source: { type: 'url', url } }]
   }
   throw badRequest(`content parts of type '${part.type}' are not supported by Anthropic`)
-}
-
-function parseArguments(call: { function: { arguments: string } }): unknown {
-  const text = call.function.arguments
-  if (!text) return {}
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw badRequest('an assistant tool call has arguments that are not JSON')
-  }
-}
-
-function badRequest(message: string): UpstreamError {
-  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
 }

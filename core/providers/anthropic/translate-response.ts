@@ -1,5 +1,11 @@
 /** Anthropic Messages response -> canonical chat completion. */
-import type { ChatCompletion, FinishReason, ThinkingBlock, ToolCall } from '../../canonical/chat.js'
+import {
+  type ChatCompletion,
+  type FinishReason,
+  nowSeconds,
+  type ThinkingBlock,
+  type ToolCall,
+} from '../../canonical/chat.js'
 import { type AnthropicUsage, usageFromAnthropic } from './usage.js'
 
 export interface AnthropicResponse {
@@ -81,8 +87,4 @@ export function fromAnthropicResponse(response: AnthropicResponse, created = now
     ],
     usage: usageFromAnthropic(response.usage ?? { input_tokens: 0, output_tokens: 0 }),
   }
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
 }

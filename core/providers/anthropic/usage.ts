@@ -14,6 +14,7 @@
  * (`cache_creation.ephemeral_1h_input_tokens`) is not modelled.
  */
 import type { Usage } from '../../canonical/chat.js'
+import { tokenCount, usageFromCacheSplit } from '../token-counts.js'
 
 export interface AnthropicUsage {
   input_tokens: number
@@ -23,30 +24,22 @@ export interface AnthropicUsage {
   [field: string]: unknown
 }
 
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
-}
-
 export function usageFromAnthropic(usage: AnthropicUsage): Usage {
-  const cacheRead = count(usage.cache_read_input_tokens)
-  const cacheWrite = count(usage.cache_creation_input_tokens)
-  const prompt = count(usage.input_tokens) + cacheRead + cacheWrite
-  const completion = count(usage.output_tokens)
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
-  }
+  return usageFromCacheSplit({
+    uncachedInput: usage.input_tokens,
+    cacheRead: usage.cache_read_input_tokens,
+    cacheWrite: usage.cache_creation_input_tokens,
+    output: usage.output_tokens,
+  })
 }
 
 /** The inverse, for the Anthropic surface: input_tokens is what was neither read from nor written to the cache. */
 export function usageToAnthropic(usage: Usage): AnthropicUsage {
-  const cacheRead = count(usage.prompt_tokens_details?.cached_tokens)
-  const cacheWrite = count(usage.prompt_tokens_details?.cache_write_tokens)
+  const cacheRead = tokenCount(usage.prompt_tokens_details?.cached_tokens)
+  const cacheWrite = tokenCount(usage.prompt_tokens_details?.cache_write_tokens)
   return {
-    input_tokens: Math.max(0, count(usage.prompt_tokens) - cacheRead - cacheWrite),
-    output_tokens: count(usage.completion_tokens),
+    input_tokens: Math.max(0, tokenCount(usage.prompt_tokens) - cacheRead - cacheWrite),
+    output_tokens: tokenCount(usage.completion_tokens),
     cache_read_input_tokens: cacheRead,
     cache_creation_input_tokens: cacheWrite,
   }

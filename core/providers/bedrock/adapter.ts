@@ -12,10 +12,12 @@ import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import { type EmbeddingsRequest, type EmbeddingsResponse, floatsToBase64 } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
+import { readErrorBody } from '../error-body.js'
 import { readJson, retryAfterSeconds } from '../openai/adapter.js'
+import { postUpstream } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import { UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import { isTitanTextEmbeddings, type TitanEmbeddingsResponse, toTitanRequests } from './embeddings.js'
 import { errorFromBedrock } from './errors.js'
@@ -38,9 +40,6 @@ export interface BedrockAdapterOptions {
   timeoutMs: number
   connections?: number
 }
-
-/** Largest error body read from an upstream; the rest is discarded. */
-const ERROR_BODY_LIMIT = 64 * 1024
 
 /**
  * A model id (or inference-profile ARN) as one path segment, encoded the way
@@ -136,20 +135,13 @@ export class BedrockAdapter implements ProviderAdapter {
     const payload = JSON.stringify(body)
     const fullPath = `${this.#basePath}${path}`
     const { headers, key } = await this.#authorize(fullPath, payload, accept, attempt)
-    let response: Dispatcher.ResponseData
-    try {
-      response = await this.#pool.request({
-        method: 'POST',
-        path: fullPath,
-        headers,
-        body: payload,
-        signal: attempt.signal,
-        headersTimeout: this.#options.timeoutMs,
-        bodyTimeout: this.#options.timeoutMs,
-      })
-    } catch (error) {
-      throw toTransportError(error, attempt.signal)
-    }
+    const response = await postUpstream(this.#pool, {
+      path: fullPath,
+      headers,
+      body: payload,
+      signal: attempt.signal,
+      timeoutMs: this.#options.timeoutMs,
+    })
     if (response.statusCode >= 400) {
       const error = await readBedrockError(response)
       if (key) judgeKey(this.#options.keys, key, error, attempt.model)
@@ -198,26 +190,15 @@ function completionId(response: Dispatcher.ResponseData, attempt: AttemptContext
 }
 
 async function readBedrockError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  let text = ''
-  try {
-    for await (const chunk of response.body) {
-      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
-    }
-  } catch {
-    // The connection broke while the error arrived: classify by status with what was read.
-  }
-  let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
+  const { json, fallbackMessage } = await readErrorBody(response)
+  let message = fallbackMessage
   const header = response.headers['x-amzn-errortype']
   let type: string | null = typeof header === 'string' ? header : null
-  try {
-    const parsed = JSON.parse(text) as { __type?: unknown; message?: unknown; Message?: unknown }
-    if (parsed && typeof parsed === 'object') {
-      const said = typeof parsed.message === 'string' ? parsed.message : parsed.Message
-      if (typeof said === 'string') message = said
-      if (!type && typeof parsed.__type === 'string') type = parsed.__type
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, say): keep the text.
+  if (json && typeof json === 'object') {
+    const parsed = json as { __type?: unknown; message?: unknown; Message?: unknown }
+    const said = typeof parsed.message === 'string' ? parsed.message : parsed.Message
+    if (typeof said === 'string') message = said
+    if (!type && typeof parsed.__type === 'string') type = parsed.__type
   }
   return errorFromBedrock(response.statusCode, type, message, retryAfterSeconds(response.headers))
 }

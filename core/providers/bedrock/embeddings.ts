@@ -6,7 +6,7 @@
  * refused clearly rather than sent a body they would not understand.
  */
 import type { EmbeddingsRequest } from '../../canonical/embeddings.js'
-import { UpstreamError } from '../upstream-error.js'
+import { badRequest } from '../upstream-error.js'
 
 /** Titan v2 is the only one of the family that takes `dimensions`; v1 rejects unknown fields. */
 export function isTitanTextEmbeddings(model: string): boolean {
@@ -38,8 +38,4 @@ export function toTitanRequests(request: EmbeddingsRequest, model: string): Tita
       ...(v2 && typeof request.dimensions === 'number' && { dimensions: request.dimensions }),
     }
   })
-}
-
-function badRequest(message: string): UpstreamError {
-  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
 }

@@ -8,11 +8,11 @@
  */
 import type { Readable } from 'node:stream'
 import { toUtf8 } from '@smithy/util-utf8'
-import type { ChatChunk, ChatChunkDelta, FinishReason, Usage } from '../../canonical/chat.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds, type Usage } from '../../canonical/chat.js'
+import { streamEndedEarly, toTransportError, UpstreamError } from '../upstream-error.js'
 import { errorFromBedrock } from './errors.js'
 import { decodeEventStream, EventStreamDecodeError, type EventStreamMessage } from './event-stream.js'
-import { finishReasonOf, nowSeconds } from './translate-response.js'
+import { finishReasonOf } from './translate-response.js'
 import { type BedrockUsage, usageFromBedrock } from './usage.js'
 
 interface ConverseStreamEvent {
@@ -101,10 +101,7 @@ export async function* converseStreamChunks(
     if (!body.destroyed) body.destroy()
   }
   if (!stopped) {
-    throw new UpstreamError({
-      errorClass: 'server_error',
-      message: 'the upstream stream ended before the answer was complete',
-    })
+    throw streamEndedEarly()
   }
   // `metadata` follows `messageStop`, so usage can only be sent once the stream has ended.
   if (options.includeUsage && usage) {

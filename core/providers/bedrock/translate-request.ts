@@ -9,8 +9,10 @@
  * - images must be `data:` URLs: Converse takes image bytes (or S3 locations),
  *   never an http URL, and the gateway does not fetch URLs on a client's behalf.
  */
-import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
-import { UpstreamError } from '../upstream-error.js'
+import { type ChatContentPart, type ChatMessage, type ChatRequest, messageText } from '../../canonical/chat.js'
+import { maxOutputTokens, stopSequences } from '../../canonical/output-limits.js'
+import { parseToolCallArguments } from '../tool-call-arguments.js'
+import { badRequest } from '../upstream-error.js'
 
 export type BedrockContentBlock =
   | { text: string }
@@ -64,7 +66,7 @@ export function toConverseRequest(request: ChatRequest): ConverseRequest {
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message)
+        const text = messageText(message)
         if (text) system.push({ text })
         break
       }
@@ -75,7 +77,13 @@ export function toConverseRequest(request: ChatRequest): ConverseRequest {
         const blocks = contentBlocks(message)
         for (const call of message.tool_calls ?? []) {
           usesTools = true
-          blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(call) } })
+          blocks.push({
+            toolUse: {
+              toolUseId: call.id,
+              name: call.function.name,
+              input: parseToolCallArguments(call.function.arguments),
+            },
+          })
         }
         push('assistant', blocks)
         break
@@ -85,7 +93,7 @@ export function toConverseRequest(request: ChatRequest): ConverseRequest {
         usesTools = true
         // OpenAI tool results are text; they go as text rather than re-parsed as `json`, so the model
         // sees exactly what the tool produced (re-serialised JSON could reorder or reformat it).
-        const text = textOf(message)
+        const text = messageText(message)
         push('user', [
           {
             toolResult: {
@@ -102,13 +110,13 @@ export function toConverseRequest(request: ChatRequest): ConverseRequest {
   const body: ConverseRequest = { messages }
   if (system.length > 0) body.system = system
   const inference: NonNullable<ConverseRequest['inferenceConfig']> = {}
-  const maxTokens = positive(request.max_completion_tokens) ?? positive(request.max_tokens)
+  const maxTokens = maxOutputTokens(request)
   if (maxTokens !== undefined) inference.maxTokens = maxTokens
   if (typeof request.temperature === 'number') inference.temperature = request.temperature
   if (typeof request.top_p === 'number') inference.topP = request.top_p
-  const stop = request.stop
-  if (typeof stop === 'string' && stop) inference.stopSequences = [stop]
-  else if (Array.isArray(stop) && stop.length > 0) inference.stopSequences = stop.map(String)
+  const stop = stopSequences(request)
+  // A lone empty stop string is left out, as blank text blocks are: Bedrock rejects blank text.
+  if (stop && request.stop !== '') inference.stopSequences = stop
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference
 
   const tools = (request.tools ?? []).map(
@@ -132,25 +140,12 @@ export function toConverseRequest(request: ChatRequest): ConverseRequest {
   return body
 }
 
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && value > 0 ? value : undefined
-}
-
 function toolChoice(choice: unknown): BedrockToolChoice | undefined {
   if (choice === 'auto') return { auto: {} }
   if (choice === 'required') return { any: {} }
   const name = (choice as { function?: { name?: unknown } } | null | undefined)?.function?.name
   if (typeof name === 'string') return { tool: { name } }
   return undefined
-}
-
-function textOf(message: ChatMessage): string {
-  if (typeof message.content === 'string') return message.content
-  if (!Array.isArray(message.content)) return ''
-  return message.content
-    .map((part) => (typeof part.text === 'string' ? part.text : ''))
-    .filter(Boolean)
-    .join('\n')
 }
 
 function contentBlocks(message: ChatMessage): BedrockContentBlock[] {
@@ -178,18 +173,4 @@ function partBlock(part: ChatContentPart): BedrockContentBlock[] {
     return [{ image: { format, source: { bytes: data[2] ?? '' } } }]
   }
   throw badRequest(`content parts of type '${part.type}' are not supported by Bedrock`)
-}
-
-function parseArguments(call: { function: { arguments: string } }): unknown {
-  const text = call.function.arguments
-  if (!text) return {}
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw badRequest('an assistant tool call has arguments that are not JSON')
-  }
-}
-
-function badRequest(message: string): UpstreamError {
-  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
 }

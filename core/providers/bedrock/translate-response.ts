@@ -1,5 +1,5 @@
 /** Bedrock Converse response -> canonical chat completion. */
-import type { ChatCompletion, FinishReason, ToolCall } from '../../canonical/chat.js'
+import { type ChatCompletion, type FinishReason, nowSeconds, type ToolCall } from '../../canonical/chat.js'
 import { type BedrockUsage, usageFromBedrock } from './usage.js'
 
 export interface BedrockOutputBlock {
@@ -82,8 +82,4 @@ export function fromConverseResponse(
     ],
     usage: usageFromBedrock(response.usage ?? {}),
   }
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
 }

@@ -17,6 +17,7 @@
  * writes (`cacheDetails`) is not modelled.
  */
 import type { Usage } from '../../canonical/chat.js'
+import { usageFromCacheSplit } from '../token-counts.js'
 
 export interface BedrockUsage {
   inputTokens?: number | null
@@ -27,19 +28,11 @@ export interface BedrockUsage {
   [field: string]: unknown
 }
 
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
-}
-
 export function usageFromBedrock(usage: BedrockUsage): Usage {
-  const cacheRead = count(usage.cacheReadInputTokens)
-  const cacheWrite = count(usage.cacheWriteInputTokens)
-  const prompt = count(usage.inputTokens) + cacheRead + cacheWrite
-  const completion = count(usage.outputTokens)
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
-  }
+  return usageFromCacheSplit({
+    uncachedInput: usage.inputTokens,
+    cacheRead: usage.cacheReadInputTokens,
+    cacheWrite: usage.cacheWriteInputTokens,
+    output: usage.outputTokens,
+  })
 }

@@ -7,10 +7,12 @@
 import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
+import { readErrorBody } from '../error-body.js'
 import { readJson, retryAfterSeconds } from '../openai/adapter.js'
+import { postUpstream } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import { UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import { type CohereEmbedResponse, fromCohereEmbedResponse, toCohereEmbedRequest } from './embeddings.js'
 import { errorFromCohere, messageOfErrorBody } from './errors.js'
@@ -30,9 +32,6 @@ export interface CohereAdapterOptions {
   timeoutMs: number
   connections?: number
 }
-
-/** Largest error body read from an upstream; the rest is discarded. */
-const ERROR_BODY_LIMIT = 64 * 1024
 
 export class CohereAdapter implements ProviderAdapter {
   readonly name: string
@@ -97,20 +96,13 @@ export class CohereAdapter implements ProviderAdapter {
       'x-request-id': attempt.requestId,
     }
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
-    let response: Dispatcher.ResponseData
-    try {
-      response = await this.#pool.request({
-        method: 'POST',
-        path: `${this.#basePath}${path}`,
-        headers,
-        body: JSON.stringify(body),
-        signal: attempt.signal,
-        headersTimeout: this.#options.timeoutMs,
-        bodyTimeout: this.#options.timeoutMs,
-      })
-    } catch (error) {
-      throw toTransportError(error, attempt.signal)
-    }
+    const response = await postUpstream(this.#pool, {
+      path: `${this.#basePath}${path}`,
+      headers,
+      body: JSON.stringify(body),
+      signal: attempt.signal,
+      timeoutMs: this.#options.timeoutMs,
+    })
     if (response.statusCode >= 400) {
       const error = await readCohereError(response)
       judgeKey(this.#options.keys, key, error, attempt.model)
@@ -121,14 +113,7 @@ export class CohereAdapter implements ProviderAdapter {
 }
 
 async function readCohereError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  let text = ''
-  try {
-    for await (const chunk of response.body) {
-      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
-    }
-  } catch {
-    // The connection broke while the error arrived: classify by status with what was read.
-  }
+  const { text } = await readErrorBody(response)
   const message = messageOfErrorBody(text, response.statusCode)
   return errorFromCohere(response.statusCode, message, retryAfterSeconds(response.headers))
 }

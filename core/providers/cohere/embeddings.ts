@@ -14,7 +14,7 @@ import {
   type EmbeddingsResponse,
   floatsToBase64,
 } from '../../canonical/embeddings.js'
-import { UpstreamError } from '../upstream-error.js'
+import { badRequest, UpstreamError } from '../upstream-error.js'
 import type { CohereTokenCounts } from './usage.js'
 
 export interface CohereEmbedRequest {
@@ -79,8 +79,4 @@ export function fromCohereEmbedResponse(
 function firstCount(...values: unknown[]): number {
   for (const value of values) if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
   return 0
-}
-
-function badRequest(message: string): UpstreamError {
-  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
 }

@@ -15,10 +15,11 @@
  * and tool-call ends, citations and debug events carry nothing for the client.
  */
 import type { Readable } from 'node:stream'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import type { ChatChunk, ChatChunkDelta, FinishReason } from '../../canonical/chat.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
-import { finishOrThrow, nowSeconds } from './translate-response.js'
+import type { EventSourceMessage } from 'eventsource-parser'
+import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds } from '../../canonical/chat.js'
+import { sseEventData, sseEvents } from '../sse-events.js'
+import { streamEndedEarly } from '../upstream-error.js'
+import { finishOrThrow } from './translate-response.js'
 import { type CohereUsage, usageFromCohere } from './usage.js'
 
 interface CohereStreamEvent {
@@ -42,9 +43,6 @@ export async function* cohereChunks(
   signal: AbortSignal,
   options: { includeUsage: boolean; model: string },
 ): AsyncGenerator<ChatChunk> {
-  const pending: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (event) => pending.push(event) })
-  const decoder = new TextDecoder()
   /** Cohere's tool-call index -> OpenAI tool-call index (the order the calls started). */
   const toolIndexOf = new Map<number, number>()
   let id = ''
@@ -58,91 +56,70 @@ export async function* cohereChunks(
     ...(options.includeUsage && { usage: null }),
   })
 
-  try {
-    for await (const bytes of body) {
-      parser.feed(decoder.decode(bytes as Buffer, { stream: true }))
-      while (pending.length > 0) {
-        const event = parseEvent(pending.shift() as EventSourceMessage)
-        if (!event) continue
-        const message = event.delta?.message
-        switch (event.type) {
-          case 'message-start':
-            id = event.id ?? id
-            yield chunk({ role: 'assistant', content: '' })
-            break
-          case 'content-start':
-          case 'content-delta': {
-            // A thinking part carries `thinking`, not `text`: left out, as in the non-streamed answer.
-            const text = message?.content?.text
-            if (typeof text === 'string' && text) yield chunk({ content: text })
-            break
-          }
-          case 'tool-plan-delta': {
-            const text = message?.tool_plan
-            if (typeof text === 'string' && text) yield chunk({ content: text })
-            break
-          }
-          case 'tool-call-start': {
-            const call = message?.tool_calls
-            const index = toolIndexOf.size
-            toolIndexOf.set(event.index ?? index, index)
-            yield chunk({
-              tool_calls: [
-                {
-                  index,
-                  id: call?.id ?? '',
-                  type: 'function',
-                  function: { name: call?.function?.name ?? '', arguments: call?.function?.arguments ?? '' },
-                },
-              ],
-            })
-            break
-          }
-          case 'tool-call-delta': {
-            const fragment = message?.tool_calls?.function?.arguments
-            // Without an index, the fragment belongs to the call that started last.
-            const index = toolIndexOf.get(event.index ?? -1) ?? (event.index === undefined ? toolIndexOf.size - 1 : -1)
-            if (index < 0 || !fragment) break
-            yield chunk({ tool_calls: [{ index, function: { arguments: fragment } }] })
-            break
-          }
-          case 'message-end': {
-            const finishReason = finishOrThrow(event.delta?.finish_reason, event.delta?.error)
-            yield chunk({}, finishReason ?? 'stop')
-            const usage = usageFromCohere(event.delta?.usage)
-            if (options.includeUsage && usage) {
-              yield { id, object: 'chat.completion.chunk', created, model: options.model, choices: [], usage }
-            }
-            return
-          }
-          // content-end, tool-call-end, citation-start/end, debug and anything newer.
-        }
+  for await (const sseEvent of sseEvents(body, signal)) {
+    const event = parseEvent(sseEvent)
+    if (!event) continue
+    const message = event.delta?.message
+    switch (event.type) {
+      case 'message-start':
+        id = event.id ?? id
+        yield chunk({ role: 'assistant', content: '' })
+        break
+      case 'content-start':
+      case 'content-delta': {
+        // A thinking part carries `thinking`, not `text`: left out, as in the non-streamed answer.
+        const text = message?.content?.text
+        if (typeof text === 'string' && text) yield chunk({ content: text })
+        break
       }
+      case 'tool-plan-delta': {
+        const text = message?.tool_plan
+        if (typeof text === 'string' && text) yield chunk({ content: text })
+        break
+      }
+      case 'tool-call-start': {
+        const call = message?.tool_calls
+        const index = toolIndexOf.size
+        toolIndexOf.set(event.index ?? index, index)
+        yield chunk({
+          tool_calls: [
+            {
+              index,
+              id: call?.id ?? '',
+              type: 'function',
+              function: { name: call?.function?.name ?? '', arguments: call?.function?.arguments ?? '' },
+            },
+          ],
+        })
+        break
+      }
+      case 'tool-call-delta': {
+        const fragment = message?.tool_calls?.function?.arguments
+        // Without an index, the fragment belongs to the call that started last.
+        const index = toolIndexOf.get(event.index ?? -1) ?? (event.index === undefined ? toolIndexOf.size - 1 : -1)
+        if (index < 0 || !fragment) break
+        yield chunk({ tool_calls: [{ index, function: { arguments: fragment } }] })
+        break
+      }
+      case 'message-end': {
+        const finishReason = finishOrThrow(event.delta?.finish_reason, event.delta?.error)
+        yield chunk({}, finishReason ?? 'stop')
+        const usage = usageFromCohere(event.delta?.usage)
+        if (options.includeUsage && usage) {
+          yield { id, object: 'chat.completion.chunk', created, model: options.model, choices: [], usage }
+        }
+        return
+      }
+      // content-end, tool-call-end, citation-start/end, debug and anything newer.
     }
-  } catch (error) {
-    throw toTransportError(error, signal, 'body')
-  } finally {
-    if (!body.destroyed) body.destroy()
   }
-  throw new UpstreamError({
-    errorClass: 'server_error',
-    message: 'the upstream stream ended before the answer was complete',
-  })
+  throw streamEndedEarly()
 }
 
 /** The event's JSON; undefined for a `[DONE]` marker some proxies append. */
 function parseEvent(message: EventSourceMessage): CohereStreamEvent | undefined {
   if (message.data === '[DONE]') return undefined
-  let data: unknown
-  try {
-    data = JSON.parse(message.data)
-  } catch {
-    throw new UpstreamError({
-      errorClass: 'server_error',
-      message: 'the upstream stream sent an event that is not JSON',
-    })
-  }
-  const event = (data && typeof data === 'object' ? data : {}) as CohereStreamEvent
+  const event = sseEventData(message) as CohereStreamEvent
   // The `event:` line names the type and the data repeats it: trust the data, fall back to the line.
   if (typeof event.type !== 'string') event.type = message.event ?? ''
   return event

@@ -9,8 +9,9 @@
  *   response translation takes it from, so a conversation round-trips;
  * - `tool` messages keep their `tool_call_id`; tools have OpenAI's shape.
  */
-import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
-import { UpstreamError } from '../upstream-error.js'
+import { type ChatContentPart, type ChatMessage, type ChatRequest, messageText } from '../../canonical/chat.js'
+import { maxOutputTokens, stopSequences } from '../../canonical/output-limits.js'
+import { badRequest } from '../upstream-error.js'
 
 export type CohereContentPart =
   | { type: 'text'; text: string }
@@ -59,7 +60,7 @@ export function toCohereRequest(request: ChatRequest, model: string): CohereChat
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message)
+        const text = messageText(message)
         if (text) system.push(text)
         break
       }
@@ -86,13 +87,12 @@ export function toCohereRequest(request: ChatRequest, model: string): CohereChat
   const tools = toolsOf(request)
   if (tools) body.tools = tools.tools
   if (tools?.choice) body.tool_choice = tools.choice
-  const maxTokens = positive(request.max_completion_tokens) ?? positive(request.max_tokens)
+  const maxTokens = maxOutputTokens(request)
   if (maxTokens !== undefined) body.max_tokens = maxTokens
   if (typeof request.temperature === 'number') body.temperature = request.temperature
   if (typeof request.top_p === 'number') body.p = request.top_p
-  const stop = request.stop
-  if (typeof stop === 'string') body.stop_sequences = [stop]
-  else if (Array.isArray(stop) && stop.length > 0) body.stop_sequences = stop.map(String)
+  const stop = stopSequences(request)
+  if (stop) body.stop_sequences = stop
   if (typeof request.seed === 'number') body.seed = request.seed
   if (typeof request.frequency_penalty === 'number') body.frequency_penalty = request.frequency_penalty
   if (typeof request.presence_penalty === 'number') body.presence_penalty = request.presence_penalty
@@ -144,7 +144,7 @@ function responseFormat(format: unknown): CohereChatRequest['response_format'] {
 }
 
 function assistantMessage(message: ChatMessage): CohereMessage {
-  const text = textOf(message)
+  const text = messageText(message)
   const calls = message.tool_calls ?? []
   if (calls.length === 0) return { role: 'assistant', content: text }
   return {
@@ -156,19 +156,6 @@ function assistantMessage(message: ChatMessage): CohereMessage {
       function: { name: call.function.name, arguments: call.function.arguments || '{}' },
     })),
   }
-}
-
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && value > 0 ? value : undefined
-}
-
-function textOf(message: ChatMessage): string {
-  if (typeof message.content === 'string') return message.content
-  if (!Array.isArray(message.content)) return ''
-  return message.content
-    .map((part) => (typeof part.text === 'string' ? part.text : ''))
-    .filter(Boolean)
-    .join('\n')
 }
 
 function userContent(message: ChatMessage): string | CohereContentPart[] {
@@ -197,8 +184,4 @@ function textParts(message: ChatMessage): CohereContentPart[] {
     if (part.type !== 'text') throw badRequest(`a tool message part of type '${part.type}' is not supported by Cohere`)
     return { type: 'text', text: typeof part.text === 'string' ? part.text : '' }
   })
-}
-
-function badRequest(message: string): UpstreamError {
-  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
 }

@@ -8,7 +8,7 @@
  * `thinking` parts (reasoning models) are left out: OpenAI's chat shape has
  * no place for them and clients would show them as the answer.
  */
-import type { ChatCompletion, FinishReason, ToolCall } from '../../canonical/chat.js'
+import { type ChatCompletion, type FinishReason, nowSeconds, type ToolCall } from '../../canonical/chat.js'
 import { generationError } from './errors.js'
 import { type CohereUsage, usageFromCohere } from './usage.js'
 
@@ -97,8 +97,4 @@ export function fromCohereResponse(
     ],
     ...(usage && { usage }),
   }
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
 }

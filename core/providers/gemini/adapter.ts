@@ -15,9 +15,10 @@ import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
 import { readJson } from '../openai/adapter.js'
+import { postUpstream } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import { UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import {
   fromBatchEmbedResponse,
@@ -141,20 +142,13 @@ export class GeminiAdapter implements ProviderAdapter {
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
     // A model written "models/gemini-x" (as Google lists them) names the same model.
     const model = attempt.model.replace(/^models\//, '')
-    let response: Dispatcher.ResponseData
-    try {
-      response = await this.#pool.request({
-        method: 'POST',
-        path: `${this.#modelsPath}${encodeURIComponent(model)}:${operation}`,
-        headers,
-        body: JSON.stringify(body),
-        signal: attempt.signal,
-        headersTimeout: this.#options.timeoutMs,
-        bodyTimeout: this.#options.timeoutMs,
-      })
-    } catch (error) {
-      throw toTransportError(error, attempt.signal)
-    }
+    const response = await postUpstream(this.#pool, {
+      path: `${this.#modelsPath}${encodeURIComponent(model)}:${operation}`,
+      headers,
+      body: JSON.stringify(body),
+      signal: attempt.signal,
+      timeoutMs: this.#options.timeoutMs,
+    })
     if (response.statusCode >= 400) {
       const error = await readGoogleError(response)
       if (credential.kind === 'key') {

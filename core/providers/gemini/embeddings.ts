@@ -16,7 +16,7 @@ import {
   floatsToBase64,
 } from '../../canonical/embeddings.js'
 import { estimateTokens } from '../mock/estimate-tokens.js'
-import { UpstreamError } from '../upstream-error.js'
+import { badRequest, UpstreamError } from '../upstream-error.js'
 
 export interface BatchEmbedRequest {
   requests: Array<{ model: string; content: { parts: Array<{ text: string }> }; outputDimensionality?: number }>
@@ -31,12 +31,7 @@ export function textInputs(request: EmbeddingsRequest): string[] {
   const inputs = Array.isArray(request.input) ? request.input : [request.input]
   return inputs.map((input) => {
     if (typeof input !== 'string') {
-      throw new UpstreamError({
-        errorClass: 'bad_request',
-        status: 400,
-        uncalled: true,
-        message: 'Google embedding models take text input, not token ids',
-      })
+      throw badRequest('Google embedding models take text input, not token ids')
     }
     return input
   })

@@ -5,12 +5,10 @@
  * inside a 200 stream carry the same body, without an HTTP status.
  */
 import type { Dispatcher } from 'undici'
+import { readErrorBody } from '../error-body.js'
 import { retryAfterSeconds } from '../openai/adapter.js'
 import { classifyStatus, UpstreamError, type UpstreamErrorClass } from '../upstream-error.js'
 import type { GoogleErrorBody } from './wire.js'
-
-/** Largest error body read from an upstream; the rest is discarded. */
-const ERROR_BODY_LIMIT = 64 * 1024
 
 const CLASS_OF_STATUS: Readonly<Record<string, UpstreamErrorClass>> = {
   RESOURCE_EXHAUSTED: 'rate_limited',
@@ -73,27 +71,10 @@ function retryDelayOf(body: GoogleErrorBody['error'] | undefined): number | unde
 
 /** Reads an error response's body (bounded) and classifies it. */
 export async function readGoogleError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  let text = ''
-  try {
-    for await (const chunk of response.body) {
-      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
-    }
-  } catch {
-    // The connection broke while the error arrived: classify by status with what was read.
-  }
-  let body: GoogleErrorBody['error']
-  try {
-    const parsed = JSON.parse(text) as GoogleErrorBody | GoogleErrorBody[]
-    // Some Google front ends wrap the error in a one-element array.
-    const first = Array.isArray(parsed) ? parsed[0] : parsed
-    if (first?.error && typeof first.error === 'object') body = first.error
-  } catch {
-    // Not JSON (a proxy's HTML page, say): keep the text.
-  }
-  return errorFromGoogle(
-    response.statusCode,
-    body,
-    text.slice(0, 1000) || `HTTP ${response.statusCode}`,
-    retryAfterSeconds(response.headers),
-  )
+  const { json, fallbackMessage } = await readErrorBody(response)
+  const parsed = json as GoogleErrorBody | GoogleErrorBody[] | null | undefined
+  // Some Google front ends wrap the error in a one-element array.
+  const first = Array.isArray(parsed) ? parsed[0] : parsed
+  const body = first?.error && typeof first.error === 'object' ? first.error : undefined
+  return errorFromGoogle(response.statusCode, body, fallbackMessage, retryAfterSeconds(response.headers))
 }

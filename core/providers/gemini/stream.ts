@@ -11,11 +11,11 @@
  * a finish becomes an UpstreamError.
  */
 import type { Readable } from 'node:stream'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import type { ChatChunk, ChatChunkDelta, FinishReason } from '../../canonical/chat.js'
-import { toTransportError, UpstreamError } from '../upstream-error.js'
+import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds } from '../../canonical/chat.js'
+import { sseEventData, sseEvents } from '../sse-events.js'
+import { streamEndedEarly } from '../upstream-error.js'
 import { errorFromGoogle } from './errors.js'
-import { completionIdOf, finishReasonOf, nowSeconds, ToolCallIds, toolCallOf } from './translate-response.js'
+import { completionIdOf, finishReasonOf, ToolCallIds, toolCallOf } from './translate-response.js'
 import { GeminiStreamUsage } from './usage.js'
 import type { GeminiResponse, GoogleErrorBody } from './wire.js'
 
@@ -29,9 +29,6 @@ export async function* geminiChunks(
   signal: AbortSignal,
   options: { includeUsage: boolean; model: string },
 ): AsyncGenerator<ChatChunk> {
-  const pending: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (event) => pending.push(event) })
-  const decoder = new TextDecoder()
   const usage = new GeminiStreamUsage()
   const candidates = new Map<number, CandidateState>()
   let ids: ToolCallIds | undefined
@@ -57,74 +54,49 @@ export async function* geminiChunks(
     return state
   }
 
-  try {
-    for await (const bytes of body) {
-      parser.feed(decoder.decode(bytes as Buffer, { stream: true }))
-      while (pending.length > 0) {
-        const frame = parseFrame(pending.shift() as EventSourceMessage)
-        if ('error' in frame && frame.error) {
-          throw errorFromGoogle(undefined, frame.error, 'upstream stream error')
-        }
-        const response = frame as GeminiResponse
-        usage.add(response)
-        if (!ids) {
-          ids = new ToolCallIds(response.responseId)
-          id = completionIdOf(response.responseId)
-        }
-        model = response.modelVersion ?? model
-        if (!response.candidates?.length && response.promptFeedback?.blockReason) {
-          // The prompt itself was blocked: no candidate will come.
-          const state = yield* open(0)
-          state.finished = true
-          yield chunk(0, {}, 'content_filter')
-          continue
-        }
-        for (const [position, candidate] of (response.candidates ?? []).entries()) {
-          const index = candidate.index ?? position
-          const state = yield* open(index)
-          for (const part of candidate.content?.parts ?? []) {
-            if (part.functionCall) {
-              const toolIndex = state.toolCalls++
-              const call = toolCallOf(part.functionCall, ids.idOf(part.functionCall, index, toolIndex))
-              yield chunk(index, { tool_calls: [{ index: toolIndex, ...call }] })
-            } else if (typeof part.text === 'string' && part.text) {
-              yield chunk(index, part.thought === true ? { reasoning_content: part.text } : { content: part.text })
-            }
-          }
-          if (candidate.finishReason && !state.finished) {
-            state.finished = true
-            yield chunk(index, {}, finishReasonOf(candidate.finishReason, state.toolCalls > 0))
-          }
+  for await (const sseEvent of sseEvents(body, signal)) {
+    const frame = sseEventData(sseEvent) as GeminiResponse | GoogleErrorBody
+    if ('error' in frame && frame.error) {
+      throw errorFromGoogle(undefined, frame.error, 'upstream stream error')
+    }
+    const response = frame as GeminiResponse
+    usage.add(response)
+    if (!ids) {
+      ids = new ToolCallIds(response.responseId)
+      id = completionIdOf(response.responseId)
+    }
+    model = response.modelVersion ?? model
+    if (!response.candidates?.length && response.promptFeedback?.blockReason) {
+      // The prompt itself was blocked: no candidate will come.
+      const state = yield* open(0)
+      state.finished = true
+      yield chunk(0, {}, 'content_filter')
+      continue
+    }
+    for (const [position, candidate] of (response.candidates ?? []).entries()) {
+      const index = candidate.index ?? position
+      const state = yield* open(index)
+      for (const part of candidate.content?.parts ?? []) {
+        if (part.functionCall) {
+          const toolIndex = state.toolCalls++
+          const call = toolCallOf(part.functionCall, ids.idOf(part.functionCall, index, toolIndex))
+          yield chunk(index, { tool_calls: [{ index: toolIndex, ...call }] })
+        } else if (typeof part.text === 'string' && part.text) {
+          yield chunk(index, part.thought === true ? { reasoning_content: part.text } : { content: part.text })
         }
       }
+      if (candidate.finishReason && !state.finished) {
+        state.finished = true
+        yield chunk(index, {}, finishReasonOf(candidate.finishReason, state.toolCalls > 0))
+      }
     }
-  } catch (error) {
-    throw toTransportError(error, signal, 'body')
-  } finally {
-    if (!body.destroyed) body.destroy()
   }
   const complete = candidates.size > 0 && [...candidates.values()].every((state) => state.finished)
   if (!complete) {
-    throw new UpstreamError({
-      errorClass: 'server_error',
-      message: 'the upstream stream ended before the answer was complete',
-    })
+    throw streamEndedEarly()
   }
   const total = usage.usage()
   if (options.includeUsage && total) {
     yield { id, object: 'chat.completion.chunk', created, model, choices: [], usage: total }
   }
-}
-
-function parseFrame(message: EventSourceMessage): GeminiResponse | GoogleErrorBody {
-  let data: unknown
-  try {
-    data = JSON.parse(message.data)
-  } catch {
-    throw new UpstreamError({
-      errorClass: 'server_error',
-      message: 'the upstream stream sent an event that is not JSON',
-    })
-  }
-  return (data && typeof data === 'object' ? data : {}) as GeminiResponse | GoogleErrorBody
 }

@@ -17,9 +17,11 @@
  *   tool use works (the model loses its earlier reasoning, not the thread).
  */
 
-import type { ChatContentPart, ChatMessage, ChatRequest } from '../../canonical/chat.js'
+import { type ChatContentPart, type ChatMessage, type ChatRequest, messageText } from '../../canonical/chat.js'
+import { maxOutputTokens, stopSequences } from '../../canonical/output-limits.js'
 import { isReasoningEffort, thinkingBudgetFor } from '../../canonical/reasoning.js'
-import { UpstreamError } from '../upstream-error.js'
+import { parseToolCallArguments } from '../tool-call-arguments.js'
+import { badRequest } from '../upstream-error.js'
 import type { GeminiContent, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire.js'
 
 /** Google's documented stand-in for a thought signature the client could not keep. */
@@ -47,7 +49,7 @@ export function toGeminiRequest(request: ChatRequest, model: string): GeminiRequ
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message)
+        const text = messageText(message)
         if (text) system.push({ text })
         break
       }
@@ -59,7 +61,7 @@ export function toGeminiRequest(request: ChatRequest, model: string): GeminiRequ
         for (const call of message.tool_calls ?? []) {
           callNames.set(call.id, call.function.name)
           parts.push({
-            functionCall: { name: call.function.name, args: parseArguments(call.function.arguments) },
+            functionCall: { name: call.function.name, args: argumentsObject(call.function.arguments) },
             ...(signCalls && { thoughtSignature: SKIP_THOUGHT_SIGNATURE }),
           })
         }
@@ -100,13 +102,12 @@ export function toGeminiRequest(request: ChatRequest, model: string): GeminiRequ
 
 function generationConfig(request: ChatRequest): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {}
-  const maxTokens = positive(request.max_completion_tokens) ?? positive(request.max_tokens)
+  const maxTokens = maxOutputTokens(request)
   if (maxTokens !== undefined) config.maxOutputTokens = maxTokens
   if (typeof request.temperature === 'number') config.temperature = request.temperature
   if (typeof request.top_p === 'number') config.topP = request.top_p
-  const stop = request.stop
-  if (typeof stop === 'string') config.stopSequences = [stop]
-  else if (Array.isArray(stop) && stop.length > 0) config.stopSequences = stop.map(String)
+  const stop = stopSequences(request)
+  if (stop) config.stopSequences = stop
   if (typeof request.n === 'number' && request.n > 1) config.candidateCount = request.n
   if (typeof request.seed === 'number') config.seed = request.seed
   if (typeof request.presence_penalty === 'number') config.presencePenalty = request.presence_penalty
@@ -136,26 +137,13 @@ function functionCallingConfig(
   return undefined
 }
 
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && value > 0 ? value : undefined
-}
-
-function textOf(message: ChatMessage): string {
-  if (typeof message.content === 'string') return message.content
-  if (!Array.isArray(message.content)) return ''
-  return message.content
-    .map((part) => (typeof part.text === 'string' ? part.text : ''))
-    .filter(Boolean)
-    .join('\n')
-}
-
 /**
  * A tool's result, for `functionResponse.response.output` (the key Google
  * documents for a function's output). JSON objects and arrays go structured,
  * so the model reads fields rather than an escaped string; anything else as text.
  */
 function toolOutput(message: ChatMessage): unknown {
-  const text = textOf(message)
+  const text = messageText(message)
   const trimmed = text.trimStart()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
@@ -234,20 +222,11 @@ export function mimeTypeOf(url: string): string {
   return (extension && MIME_BY_EXTENSION[extension]) || 'image/jpeg'
 }
 
-function parseArguments(text: string): Record<string, unknown> {
-  if (!text) return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw badRequest('an assistant tool call has arguments that are not JSON')
-  }
+/** Gemini's `functionCall.args` is a Struct: arguments that parse to anything but an object are refused. */
+function argumentsObject(text: string): Record<string, unknown> {
+  const parsed = parseToolCallArguments(text)
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw badRequest('an assistant tool call has arguments that are not a JSON object')
   }
   return parsed as Record<string, unknown>
-}
-
-function badRequest(message: string): UpstreamError {
-  return new UpstreamError({ errorClass: 'bad_request', status: 400, message, uncalled: true })
 }

@@ -6,7 +6,13 @@
  * finish with no content, as OpenAI reports a filtered answer.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import type { ChatCompletion, ChatMessage, FinishReason, ToolCall } from '../../canonical/chat.js'
+import {
+  type ChatCompletion,
+  type ChatMessage,
+  type FinishReason,
+  nowSeconds,
+  type ToolCall,
+} from '../../canonical/chat.js'
 import { usageFromGemini } from './usage.js'
 import type { GeminiCandidate, GeminiFunctionCall, GeminiResponse } from './wire.js'
 
@@ -90,8 +96,4 @@ function choiceOf(candidate: GeminiCandidate, index: number, ids: ToolCallIds): 
 
 export function completionIdOf(responseId: string | undefined): string {
   return `chatcmpl-${responseId ?? randomBytes(12).toString('hex')}`
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
 }

@@ -19,6 +19,7 @@
  * reported), the thoughts are not added a second time.
  */
 import type { Usage } from '../../canonical/chat.js'
+import { tokenCount } from '../token-counts.js'
 
 export interface GeminiUsageMetadata {
   promptTokenCount?: number
@@ -30,15 +31,11 @@ export interface GeminiUsageMetadata {
   [field: string]: unknown
 }
 
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
-}
-
 export function usageFromGemini(metadata: GeminiUsageMetadata): Usage {
-  const prompt = count(metadata.promptTokenCount) + count(metadata.toolUsePromptTokenCount)
-  const candidates = count(metadata.candidatesTokenCount)
-  const thoughts = count(metadata.thoughtsTokenCount)
-  const cached = Math.min(count(metadata.cachedContentTokenCount), prompt)
+  const prompt = tokenCount(metadata.promptTokenCount) + tokenCount(metadata.toolUsePromptTokenCount)
+  const candidates = tokenCount(metadata.candidatesTokenCount)
+  const thoughts = tokenCount(metadata.thoughtsTokenCount)
+  const cached = Math.min(tokenCount(metadata.cachedContentTokenCount), prompt)
   const total = metadata.totalTokenCount
   const thoughtsInCandidates = thoughts > 0 && thoughts <= candidates && total === prompt + candidates
   const completion = thoughtsInCandidates ? candidates : candidates + thoughts

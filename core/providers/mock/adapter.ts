@@ -9,7 +9,14 @@
  */
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type ChatChunk, type ChatCompletion, type ChatRequest, messageText, type Usage } from '../../canonical/chat.js'
+import {
+  type ChatChunk,
+  type ChatCompletion,
+  type ChatRequest,
+  messageText,
+  nowSeconds,
+  type Usage,
+} from '../../canonical/chat.js'
 import { type EmbeddingsRequest, type EmbeddingsResponse, floatsToBase64 } from '../../canonical/embeddings.js'
 import type { MockProviderConfig } from '../../config/schema.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
@@ -43,7 +50,7 @@ export class MockAdapter implements ProviderAdapter {
     await this.#delay(this.#config.latencyMs, attempt.signal)
     const answer = this.#answer(request, lastUser ? messageText(lastUser) : '')
     const id = `chatcmpl-mock-${this.#calls}`
-    const created = Math.floor(Date.now() / 1000)
+    const created = nowSeconds()
     if (!request.stream) return { stream: false, completion: completionOf(answer, id, created, attempt.model) }
     const includeUsage = request.stream_options?.include_usage === true
     return {

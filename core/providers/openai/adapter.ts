@@ -7,6 +7,8 @@ import type { Dispatcher } from 'undici'
 import type { ChatCompletion, ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
+import { readErrorBody } from '../error-body.js'
+import { postUpstream } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
@@ -29,9 +31,6 @@ export interface OpenAIAdapterOptions {
   apiVersion?: string
   deployments?: Record<string, string>
 }
-
-/** Largest error body read from an upstream; the rest is discarded. */
-const ERROR_BODY_LIMIT = 64 * 1024
 
 export class OpenAIAdapter implements ProviderAdapter {
   readonly name: string
@@ -103,20 +102,13 @@ export class OpenAIAdapter implements ProviderAdapter {
     const { headers, key } = this.#credentials(attempt.model)
     headers['x-request-id'] = attempt.requestId
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
-    let response: Dispatcher.ResponseData
-    try {
-      response = await this.#pool.request({
-        method: 'POST',
-        path: this.#pathFor(operation, attempt.model),
-        headers,
-        body: JSON.stringify(body),
-        signal: attempt.signal,
-        headersTimeout: this.#options.timeoutMs,
-        bodyTimeout: this.#options.timeoutMs,
-      })
-    } catch (error) {
-      throw toTransportError(error, attempt.signal)
-    }
+    const response = await postUpstream(this.#pool, {
+      path: this.#pathFor(operation, attempt.model),
+      headers,
+      body: JSON.stringify(body),
+      signal: attempt.signal,
+      timeoutMs: this.#options.timeoutMs,
+    })
     if (response.statusCode >= 400) {
       const error = await readUpstreamError(response)
       if (key) judgeKey(this.#keys, key, error, attempt.model)
@@ -142,31 +134,23 @@ export async function readJson(response: Dispatcher.ResponseData, signal: AbortS
 }
 
 async function readUpstreamError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  let text = ''
-  try {
-    for await (const chunk of response.body) {
-      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
-    }
-  } catch {
-    // The connection broke while the error arrived: classify by status with what was read.
-  }
-  let message = text.slice(0, 1000) || `HTTP ${response.statusCode}`
+  const { json, fallbackMessage } = await readErrorBody(response)
+  const body = (
+    json as
+      | { error?: { message?: string; code?: string | null; type?: string; param?: string | null } | string }
+      | null
+      | undefined
+  )?.error
+  let message = fallbackMessage
   let code: string | null = null
   let type: string | null = null
   let param: string | null = null
-  try {
-    const parsed = JSON.parse(text) as {
-      error?: { message?: string; code?: string | null; type?: string; param?: string | null } | string
-    }
-    if (typeof parsed.error === 'string') message = parsed.error
-    else if (parsed.error) {
-      message = parsed.error.message ?? message
-      code = parsed.error.code ?? null
-      type = parsed.error.type ?? null
-      param = parsed.error.param ?? null
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, say): keep the text.
+  if (typeof body === 'string') message = body
+  else if (body) {
+    message = body.message ?? message
+    code = body.code ?? null
+    type = body.type ?? null
+    param = body.param ?? null
   }
   const errorClass = classifyStatus(response.statusCode, code ?? type, message)
   return new UpstreamError({
