@@ -4,12 +4,13 @@
  * encoder (its frames decoded with the outbound adapter's decoder), and the
  * exception names errors are given.
  */
+
 import { toUtf8 } from '@smithy/util-utf8'
 import { describe, expect, it } from 'vitest'
-import type { ChatChunk, ChatCompletion, ChatRequest, Usage } from '../../core/canonical/chat.js'
+import type { ChatChunk, ChatCompletion, Usage } from '../../core/canonical/chat.js'
 import { GatewayError, isGatewayError } from '../../core/errors.js'
+import type { AnswerContext } from '../../core/http/chat/surface.js'
 import { bedrockException, streamExceptionType } from '../../core/http/surfaces/bedrock/errors.js'
-import { latencyMs, markStarted } from '../../core/http/surfaces/bedrock/latency.js'
 import { renderConverseAnswer } from '../../core/http/surfaces/bedrock/render-response.js'
 import { bedrockStreamEncoder, EVENT_STREAM_CONTENT_TYPE } from '../../core/http/surfaces/bedrock/stream-encoder.js'
 import { fromConverseRequest } from '../../core/http/surfaces/bedrock/translate-request.js'
@@ -279,8 +280,6 @@ describe('canonical answer -> Converse', () => {
   })
 
   it('renders reasoning, text and tool uses with the stop reason, usage and latency', () => {
-    const request: ChatRequest = { model: 'm', messages: [] }
-    markStarted(request, performance.now() - 50)
     const answer = renderConverseAnswer(
       completion(
         {
@@ -291,7 +290,7 @@ describe('canonical answer -> Converse', () => {
         },
         'tool_calls',
       ),
-      request,
+      answered(50),
     )
     expect(answer.output).toEqual({
       message: {
@@ -305,7 +304,7 @@ describe('canonical answer -> Converse', () => {
     })
     expect(answer.stopReason).toBe('tool_use')
     expect(answer.usage).toEqual(usageToBedrock(USAGE))
-    expect(answer.metrics.latencyMs).toBeGreaterThanOrEqual(50)
+    expect(answer.metrics.latencyMs).toBe(50)
   })
 
   it.each([
@@ -314,16 +313,16 @@ describe('canonical answer -> Converse', () => {
     ['content_filter', 'content_filtered'],
     [null, 'end_turn'],
   ] as const)('maps finish reason %s to %s', (finish, stop) => {
-    expect(
-      renderConverseAnswer(completion({ role: 'assistant', content: 'x' }, finish), { model: 'm', messages: [] })
-        .stopReason,
-    ).toBe(stop)
-  })
-
-  it('reports 0 latency for a request it never saw start', () => {
-    expect(latencyMs({ model: 'm', messages: [] })).toBe(0)
+    expect(renderConverseAnswer(completion({ role: 'assistant', content: 'x' }, finish), answered(0)).stopReason).toBe(
+      stop,
+    )
   })
 })
+
+/** An answer context whose request has been served for `ms` milliseconds. */
+function answered(ms: number): AnswerContext {
+  return { request: { model: 'm', messages: [] }, elapsedMs: () => ms }
+}
 
 /** Decodes encoder output into [event type, payload] pairs. */
 function decode(frames: Array<Uint8Array | string | null>) {
@@ -359,7 +358,7 @@ function chunk(
 
 describe('the ConverseStream encoder', () => {
   it('writes reasoning, text and two tool calls as Bedrock events with block indexes', () => {
-    const encoder = bedrockStreamEncoder({ model: 'm', messages: [] })
+    const encoder = bedrockStreamEncoder(answered(0))
     expect(encoder.contentType).toBe(EVENT_STREAM_CONTENT_TYPE)
     const events = decode([
       encoder.chunk(chunk({ role: 'assistant', content: '' })),
@@ -396,12 +395,12 @@ describe('the ConverseStream encoder', () => {
   })
 
   it('closes a stream that never finished with messageStart, messageStop and metadata', () => {
-    const encoder = bedrockStreamEncoder({ model: 'm', messages: [] })
+    const encoder = bedrockStreamEncoder(answered(0))
     expect(decode([encoder.end()]).map((e) => e.type)).toEqual(['messageStart', 'messageStop', 'metadata'])
   })
 
   it('signals a mid-stream failure as an exception frame the SDK raises', () => {
-    const encoder = bedrockStreamEncoder({ model: 'm', messages: [] })
+    const encoder = bedrockStreamEncoder(answered(0))
     const failure = new GatewayError({ status: 429, type: 'rate_limit_error', message: 'slow down sk-secret' })
     const [frame] = decode([encoder.error(failure, (text) => text.replace('sk-secret', '***'))])
     expect(frame).toMatchObject({

@@ -15,7 +15,7 @@ import { prepareRequest, respondPolicies, routeOptions } from '../pipeline.js'
 import { sendJson } from '../send-json.js'
 import { StreamWriter } from '../stream-writer.js'
 import { completionAsChunks } from './completion-chunks.js'
-import type { ChatSurface } from './surface.js'
+import type { AnswerContext, ChatSurface, StreamEncoder } from './surface.js'
 
 /** The Express handler for one chat surface; `parse` validates its body and translates it to the canonical request. */
 export function chatHandler(
@@ -34,10 +34,12 @@ export function chatHandler(
 
 async function serveChat(exchange: Exchange, res: Response, surface: ChatSurface): Promise<void> {
   const { runtime, ctx } = exchange
+  const startedAt = performance.now()
   const { route, direct } = await prepareRequest(exchange)
   const request = ctx.body as ChatRequest
+  const answer: AnswerContext = { request, elapsedMs: () => performance.now() - startedAt }
   if (direct) {
-    await serveDirectAnswer(exchange, res, surface, direct)
+    await serveDirectAnswer(exchange, res, surface, direct, answer)
     return
   }
 
@@ -67,7 +69,7 @@ async function serveChat(exchange: Exchange, res: Response, surface: ChatSurface
     await exchange.settle()
     exchange.answered(answerText(completion))
     exchange.sendPluginHeaders()
-    sendJson(res, 200, surface.renderCompletion(completion, request))
+    sendJson(res, 200, surface.renderCompletion(completion, answer))
     return
   }
 
@@ -98,18 +100,17 @@ async function serveChat(exchange: Exchange, res: Response, surface: ChatSurface
     routeOptions(exchange, route, true),
   )
   exchange.served({ route: route.name, provider: served.provider, model: served.model, attempts: served.attempts })
-  await relayStream(exchange, res, surface, served.result, served.provider)
+  await relayStream(exchange, res, surface.streamEncoder(answer), served.result, served.provider)
 }
 
 async function relayStream(
   exchange: Exchange,
   res: Response,
-  surface: ChatSurface,
+  encoder: StreamEncoder,
   { chunks, first }: { chunks: AsyncIterator<ChatChunk>; first: IteratorResult<ChatChunk> },
   provider: string,
 ): Promise<void> {
   const { runtime, ctx } = exchange
-  const encoder = surface.streamEncoder(ctx.body as ChatRequest)
   const writer = new StreamWriter(res)
   exchange.sendPluginHeaders()
   writer.open(encoder.contentType)
@@ -158,6 +159,7 @@ async function serveDirectAnswer(
   res: Response,
   surface: ChatSurface,
   direct: DirectAnswer,
+  answer: AnswerContext,
 ): Promise<void> {
   const request = exchange.ctx.body as ChatRequest
   res.setHeader('x-gateway-answered-by', 'plugin')
@@ -166,10 +168,10 @@ async function serveDirectAnswer(
   exchange.sendPluginHeaders()
   exchange.answered(answerText(direct.respond))
   if (!request.stream) {
-    sendJson(res, 200, surface.renderCompletion(direct.respond, request))
+    sendJson(res, 200, surface.renderCompletion(direct.respond, answer))
     return
   }
-  const encoder = surface.streamEncoder(request)
+  const encoder = surface.streamEncoder(answer)
   const writer = new StreamWriter(res)
   writer.open(encoder.contentType)
   for (const chunk of direct.chunks ?? completionAsChunks(direct.respond)) {

@@ -12,12 +12,20 @@ import type { Surface } from '../../plugins/types.js'
 
 export type Frame = string | Uint8Array
 
+/** What a surface may need besides the answer itself. */
+export interface AnswerContext {
+  /** The canonical request as it was served (after policies and plugins). */
+  readonly request: ChatRequest
+  /** Milliseconds since the gateway began serving the request (Converse reports it as `latencyMs`). */
+  elapsedMs(): number
+}
+
 export interface ChatSurface {
   readonly name: Surface
   /** A complete answer as this surface's JSON body. */
-  renderCompletion(completion: ChatCompletion, request: ChatRequest): unknown
+  renderCompletion(completion: ChatCompletion, answer: AnswerContext): unknown
   /** A fresh encoder for one streamed answer (encoders keep per-stream state). */
-  streamEncoder(request: ChatRequest): StreamEncoder
+  streamEncoder(answer: AnswerContext): StreamEncoder
   /** An error before any byte of the answer went out, in this surface's format and status. */
   sendError(res: Response, error: GatewayError, scrub: (text: string) => string): void
 }

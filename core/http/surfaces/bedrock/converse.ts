@@ -20,7 +20,6 @@ import type { ChatSurface } from '../../chat/surface.js'
 import type { SurfaceDeps } from '../../exchange.js'
 import { refuseSigV4 } from './auth.js'
 import { sendBedrockError } from './errors.js'
-import { markStarted } from './latency.js'
 import { renderConverseAnswer } from './render-response.js'
 import { bedrockStreamEncoder } from './stream-encoder.js'
 import { fromConverseRequest } from './translate-request.js'
@@ -36,9 +35,7 @@ function parseConverse(stream: boolean) {
   return (body: unknown, req: Request): ChatRequest => {
     const modelId = req.params.modelId
     if (typeof modelId !== 'string' || !modelId.trim()) throw badRequest('modelId: must not be empty', 'modelId')
-    const request = fromConverseRequest(body, modelId, stream)
-    markStarted(request)
-    return request
+    return fromConverseRequest(body, modelId, stream)
   }
 }
 

@@ -1,7 +1,7 @@
 /** Canonical chat completion -> Bedrock Converse response, for clients of the Bedrock surface. */
-import type { ChatCompletion, ChatMessage, ChatRequest, FinishReason, ThinkingBlock } from '../../../canonical/chat.js'
+import type { ChatCompletion, ChatMessage, FinishReason, ThinkingBlock } from '../../../canonical/chat.js'
 import { messageText } from '../../../canonical/chat.js'
-import { latencyMs } from './latency.js'
+import type { AnswerContext } from '../../chat/surface.js'
 import { type ConverseUsage, usageToBedrock } from './usage.js'
 
 export type ConverseOutputBlock =
@@ -72,13 +72,13 @@ export function outputBlocks(message: ChatMessage | undefined): ConverseOutputBl
   return content
 }
 
-export function renderConverseAnswer(completion: ChatCompletion, request: ChatRequest): ConverseAnswer {
+export function renderConverseAnswer(completion: ChatCompletion, answer: AnswerContext): ConverseAnswer {
   // Converse has one answer per request (no `n`): the first choice is it.
   const choice = completion.choices[0]
   return {
     output: { message: { role: 'assistant', content: outputBlocks(choice?.message) } },
     stopReason: stopReasonOf(choice?.finish_reason),
     usage: usageToBedrock(completion.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }),
-    metrics: { latencyMs: latencyMs(request) },
+    metrics: { latencyMs: Math.round(answer.elapsedMs()) },
   }
 }

@@ -9,11 +9,10 @@
  * The canonical stream ends with the finish reason and only then the usage,
  * which is why `metadata` waits for the end of the stream.
  */
-import type { ChatChunk, ChatChunkDelta, ChatRequest, Usage } from '../../../canonical/chat.js'
+import type { ChatChunk, ChatChunkDelta, Usage } from '../../../canonical/chat.js'
 import { encodeEventStreamMessage } from '../../../providers/bedrock/event-stream.js'
-import type { StreamEncoder } from '../../chat/surface.js'
+import type { AnswerContext, StreamEncoder } from '../../chat/surface.js'
 import { bedrockExceptionFrame } from './errors.js'
-import { latencyMs } from './latency.js'
 import { stopReasonOf } from './render-response.js'
 import { usageToBedrock } from './usage.js'
 
@@ -21,7 +20,7 @@ export const EVENT_STREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream'
 
 type OpenBlock = { kind: 'reasoning' | 'text' } | { kind: 'tool'; callIndex: number }
 
-export function bedrockStreamEncoder(request: ChatRequest): StreamEncoder {
+export function bedrockStreamEncoder(answer: AnswerContext): StreamEncoder {
   let started = false
   let stopped = false
   let open: OpenBlock | null = null
@@ -118,7 +117,7 @@ export function bedrockStreamEncoder(request: ChatRequest): StreamEncoder {
         event('metadata', {
           // No usage at all is rare (the gateway always asks the upstream for it); then none is claimed.
           ...(usage && { usage: usageToBedrock(usage) }),
-          metrics: { latencyMs: latencyMs(request) },
+          metrics: { latencyMs: Math.round(answer.elapsedMs()) },
         }),
       )
       return join(frames)

@@ -15,7 +15,7 @@ import { parseChatRequest } from './validate-request.js'
 export const openAIChatSurface: ChatSurface = {
   name: 'openai',
   renderCompletion: (completion) => completion,
-  streamEncoder: (request) => openAIStreamEncoder(request.stream_options?.include_usage === true),
+  streamEncoder: ({ request }) => openAIStreamEncoder(request.stream_options?.include_usage === true),
   sendError: sendOpenAIError,
 }
 
