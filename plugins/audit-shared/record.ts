@@ -12,6 +12,8 @@ export interface AuditRecord {
   /** When the request completed (ISO 8601). */
   time: string
   requestId: string
+  /** The wire format the client spoke (openai, anthropic, genai, bedrock). */
+  surface: CompletionRecord['surface']
   endpoint: 'chat' | 'embeddings'
   stream: boolean
   status: number
@@ -73,6 +75,7 @@ export function auditRecordBuilder(
       id: randomUUID(),
       time: new Date().toISOString(),
       requestId: record.requestId,
+      surface: record.surface,
       endpoint: record.endpoint,
       stream: record.stream,
       status: record.status,

@@ -98,6 +98,7 @@ describe('audit-file: hash-chained JSONL', () => {
     expect(records[0]?.prev).toBe('0'.repeat(64))
     for (let i = 1; i < records.length; i++) expect(records[i]?.prev).toBe(records[i - 1]?.hash)
     expect(records[0]).toMatchObject({
+      surface: 'openai',
       endpoint: 'chat',
       status: 200,
       route: 'demo',
@@ -270,9 +271,16 @@ describe.runIf(postgres.run)('audit-postgres: spooled while the database is unre
     )
     expect(rows.every((r) => r.n === '1')).toBe(true)
     const migrations = await admin.query('SELECT name FROM gateway_audit_migrations')
-    expect(migrations.rows.map((r) => r.name)).toContain('001_audit.sql')
+    expect(migrations.rows.map((r) => r.name)).toEqual(expect.arrayContaining(['001_audit.sql', '002_surface.sql']))
     const row = (await admin.query('SELECT * FROM gateway_audit WHERE request_id = $1', [ids[0]])).rows[0]
-    expect(row).toMatchObject({ status: 200, route: 'demo', provider: 'mock', model: 'demo', attempts: 1 })
+    expect(row).toMatchObject({
+      surface: 'openai',
+      status: 200,
+      route: 'demo',
+      provider: 'mock',
+      model: 'demo',
+      attempts: 1,
+    })
     expect(row.content.response).toBe('You said: hello')
   })
 
