@@ -291,9 +291,10 @@ async function main(): Promise<void> {
     secrets,
     peerNotes,
     memoryNotes: [
-      'The full chain loads the o200k tokenizer (gpt-tokenizer) to count prompt tokens for the budget',
-      'reservation: that alone is about 68 MB of RSS (`node -e` loading `gpt-tokenizer/encoding/o200k_base`:',
-      '39 MB before, 107 MB after).',
+      'The o200k tokenizer (gpt-tokenizer) is about 68 MB of RSS (`node -e` loading',
+      '`gpt-tokenizer/encoding/o200k_base`: 39 MB before, 107 MB after). The full chain does not load it:',
+      'budget reservations start from a UTF-8 byte ceiling on the prompt; the tokenizer is loaded for',
+      'tokens-per-minute limits, streams that report no usage, and before a reservation is refused.',
     ],
   }
   writeFileSync(REPORT_DATA, JSON.stringify(input, null, 2))

@@ -11,7 +11,7 @@ import { GatewayError } from '../errors.js'
 import { costNanos, type ModelPrice, type PriceTable, worstCaseNanos } from './pricing.js'
 import { ANONYMOUS, type GovernedLevel, type KeyRegistry, type Principal } from './principal.js'
 import { type GovernanceStore, type RateCheck, StoreUnavailableError } from './store/store.js'
-import { countPromptTokens, countTextTokens } from './tokens.js'
+import { countPromptTokens, countTextTokens, promptTokensAtMost, textTokensAtMost } from './tokens.js'
 import { hashKey, presentedKey } from './virtual-keys.js'
 
 /** A target as pricing sees it. */
@@ -36,6 +36,8 @@ export interface GovernorOptions {
 const FREE_PROVIDER_TYPES = new Set(['mock', 'ollama', 'vllm', 'openai-compatible'])
 const FREE: ModelPrice = { input: 0, output: 0 }
 const MINUTE_MS = 60_000
+/** An admission that holds nothing bills no prompt. */
+const NO_PROMPT = () => 0
 
 export class Governor {
   readonly #options: GovernorOptions
@@ -109,10 +111,17 @@ export class Governor {
     candidates: readonly PricedTarget[],
   ): Promise<Admission> {
     const { levels } = principal
-    if (levels.length === 0) return new Admission(this, [], 0, [], 0)
-    const promptTokens =
-      'messages' in request ? countPromptTokens(request as ChatRequest) : embeddingTokens(request as EmbeddingsRequest)
-    const reservation = this.#worstCase(principal, request, promptTokens, candidates)
+    if (levels.length === 0) return new Admission(this, [], 0, [], NO_PROMPT)
+    const promptTokens = exactPromptTokens(request)
+    // The tokenizer costs tens of µs per request: a reservation is a ceiling settled with the real
+    // usage later, so it starts from a tokenizer-free bound. Token-per-minute limits count for real.
+    const counted = levels.some((l) => l.limits.tpm)
+    let reservation = this.#worstCase(
+      principal,
+      request,
+      counted ? promptTokens() : promptTokensBound(request),
+      candidates,
+    )
     const slots = levels.flatMap((l) =>
       l.limits.concurrent ? [{ id: `conc:${l.id}`, limit: l.limits.concurrent }] : [],
     )
@@ -130,7 +139,12 @@ export class Governor {
         throw tooMany(levelOf(levels, consumed.failed), `${consumed.limit} ${unit} per minute`, consumed.retryAfterMs)
       }
       const checks = levels.map((l) => l.budget)
-      const reserved = await store.reserve(checks, reservation, now)
+      let reserved = await store.reserve(checks, reservation, now)
+      if (!reserved.ok && !counted) {
+        // The bound may overstate the prompt severalfold: only the exact count may refuse a request.
+        reservation = this.#worstCase(principal, request, promptTokens(), candidates)
+        reserved = await store.reserve(checks, reservation, now)
+      }
       if (!reserved.ok) {
         await store.release(slots.map((s) => s.id))
         await store.adjust(
@@ -148,7 +162,7 @@ export class Governor {
 
   #storeDown(error: StoreUnavailableError): Admission {
     this.#options.logger.error({ err: error }, 'governance store unreachable')
-    if (this.#options.failOpen) return new Admission(this, [], 0, [], 0)
+    if (this.#options.failOpen) return new Admission(this, [], 0, [], NO_PROMPT)
     throw new GatewayError({
       status: 503,
       type: 'api_error',
@@ -218,7 +232,7 @@ export class Admission {
   readonly levels: readonly GovernedLevel[]
   readonly reservedNanos: number
   readonly rates: readonly RateCheck[]
-  readonly promptTokens: number
+  readonly #promptTokens: () => number
   #settled: Promise<number> | undefined
 
   constructor(
@@ -226,13 +240,18 @@ export class Admission {
     levels: readonly GovernedLevel[],
     reservedNanos: number,
     rates: readonly RateCheck[],
-    promptTokens: number,
+    promptTokens: () => number,
   ) {
     this.#governor = governor
     this.levels = levels
     this.reservedNanos = reservedNanos
     this.rates = rates
-    this.promptTokens = promptTokens
+    this.#promptTokens = promptTokens
+  }
+
+  /** The prompt's exact tokens; counted (with the tokenizer) only when someone asks. */
+  get promptTokens(): number {
+    return this.#promptTokens()
   }
 
   /** The request's cost in nanodollars for this usage at this target (0 when nothing was served). */
@@ -252,20 +271,36 @@ export class Admission {
   }
 }
 
-function rateChecks(levels: readonly GovernedLevel[], promptTokens: number): RateCheck[] {
+function rateChecks(levels: readonly GovernedLevel[], promptTokens: () => number): RateCheck[] {
   return levels.flatMap((level) => [
     ...(level.limits.rpm ? [{ id: `rpm:${level.id}`, limit: level.limits.rpm, windowMs: MINUTE_MS, amount: 1 }] : []),
     ...(level.limits.tpm
-      ? [{ id: `tpm:${level.id}`, limit: level.limits.tpm, windowMs: MINUTE_MS, amount: promptTokens }]
+      ? [{ id: `tpm:${level.id}`, limit: level.limits.tpm, windowMs: MINUTE_MS, amount: promptTokens() }]
       : []),
   ])
 }
 
-function embeddingTokens(request: EmbeddingsRequest): number {
+/** The request's prompt tokens, counted with the tokenizer on first call only. */
+function exactPromptTokens(request: ChatRequest | EmbeddingsRequest): () => number {
+  let tokens: number | undefined
+  return () =>
+    (tokens ??=
+      'messages' in request
+        ? countPromptTokens(request as ChatRequest)
+        : embeddingTokens(request as EmbeddingsRequest, countTextTokens))
+}
+
+/** A ceiling on the request's prompt tokens, without the tokenizer. */
+function promptTokensBound(request: ChatRequest | EmbeddingsRequest): number {
+  return 'messages' in request
+    ? promptTokensAtMost(request as ChatRequest)
+    : embeddingTokens(request as EmbeddingsRequest, textTokensAtMost)
+}
+
+function embeddingTokens(request: EmbeddingsRequest, count: (text: string) => number): number {
   const inputs = Array.isArray(request.input) ? request.input : [request.input]
   return inputs.reduce<number>(
-    (sum, input) =>
-      sum + (typeof input === 'string' ? countTextTokens(input) : Array.isArray(input) ? input.length : 1),
+    (sum, input) => sum + (typeof input === 'string' ? count(input) : Array.isArray(input) ? input.length : 1),
     0,
   )
 }

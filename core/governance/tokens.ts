@@ -8,9 +8,10 @@
  * Gemini tokenizers differ, and their exact counts need an online call.
  * Providers' own reported usage always wins over these numbers.
  *
- * The encoding (≈ 160 ms and some MB to load) is loaded on first use, not at
+ * The encoding (≈ 160 ms and ~68 MB of RSS) is loaded on first use, not at
  * import; call `loadTokenizer()` after start-up to take that cost off the
- * first request.
+ * first request. Budget reservations use the tokenizer-free ceilings
+ * (`promptTokensAtMost`) and count exactly only when the number is final.
  */
 import { createRequire } from 'node:module'
 import type * as O200k from 'gpt-tokenizer/encoding/o200k_base'
@@ -55,9 +56,20 @@ export function countTextTokens(text: string): number {
   return tokenizer().countTokens(text, PLAIN_TEXT)
 }
 
-function countPartTokens(part: ChatContentPart): number {
-  if (typeof part.text === 'string') return countTextTokens(part.text)
-  if (typeof part.refusal === 'string') return countTextTokens(part.refusal)
+/**
+ * A ceiling on a string's tokens without the tokenizer: its UTF-8 length,
+ * since every token stands for at least one byte. Several times the real
+ * count for English text, so only for worst cases that are settled later.
+ */
+export function textTokensAtMost(text: string): number {
+  return text ? Buffer.byteLength(text, 'utf8') : 0
+}
+
+type TextCounter = (text: string) => number
+
+function countPartTokens(part: ChatContentPart, count: TextCounter): number {
+  if (typeof part.text === 'string') return count(part.text)
+  if (typeof part.refusal === 'string') return count(part.refusal)
   if (part.type === 'image_url') {
     const image = part.image_url as { detail?: unknown } | undefined
     return image?.detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS
@@ -65,20 +77,20 @@ function countPartTokens(part: ChatContentPart): number {
   return OTHER_PART_TOKENS
 }
 
-function countContentTokens(content: ChatMessage['content']): number {
-  if (typeof content === 'string') return countTextTokens(content)
+function countContentTokens(content: ChatMessage['content'], count: TextCounter): number {
+  if (typeof content === 'string') return count(content)
   if (!Array.isArray(content)) return 0
   let tokens = 0
-  for (const part of content) tokens += countPartTokens(part)
+  for (const part of content) tokens += countPartTokens(part, count)
   return tokens
 }
 
-function countMessageTokens(message: ChatMessage): number {
-  let tokens = TOKENS_PER_MESSAGE + countTextTokens(message.role) + countContentTokens(message.content)
-  if (typeof message.name === 'string' && message.name) tokens += countTextTokens(message.name) + TOKENS_PER_NAME
+function countMessageTokens(message: ChatMessage, count: TextCounter): number {
+  let tokens = TOKENS_PER_MESSAGE + count(message.role) + countContentTokens(message.content, count)
+  if (typeof message.name === 'string' && message.name) tokens += count(message.name) + TOKENS_PER_NAME
   if (Array.isArray(message.tool_calls)) {
     for (const call of message.tool_calls) {
-      tokens += countTextTokens(call.function?.name ?? '') + countTextTokens(call.function?.arguments ?? '')
+      tokens += count(call.function?.name ?? '') + count(call.function?.arguments ?? '')
     }
   }
   return tokens
@@ -95,17 +107,26 @@ function countMessageTokens(message: ChatMessage): number {
  * them in its own, similar-sized format); images use the flat estimates above.
  */
 export function countPromptTokens(request: ChatRequest): number {
+  return promptTokens(request, countTextTokens)
+}
+
+/** A ceiling on `countPromptTokens` by the same recipe, with `textTokensAtMost` for every text: no tokenizer. */
+export function promptTokensAtMost(request: ChatRequest): number {
+  return promptTokens(request, textTokensAtMost)
+}
+
+function promptTokens(request: ChatRequest, count: TextCounter): number {
   let tokens = REPLY_PRIMING_TOKENS
-  for (const message of request.messages ?? []) tokens += countMessageTokens(message)
+  for (const message of request.messages ?? []) tokens += countMessageTokens(message, count)
   if (Array.isArray(request.tools)) {
-    for (const tool of request.tools) tokens += countTextTokens(JSON.stringify(tool?.function ?? tool) ?? '')
+    for (const tool of request.tools) tokens += count(JSON.stringify(tool?.function ?? tool) ?? '')
   }
   if (Array.isArray(request.functions)) {
-    for (const fn of request.functions) tokens += countTextTokens(JSON.stringify(fn) ?? '')
+    for (const fn of request.functions) tokens += count(JSON.stringify(fn) ?? '')
   }
   const format = request.response_format as { type?: unknown; json_schema?: unknown } | undefined
   if (format && format.type === 'json_schema' && format.json_schema !== undefined) {
-    tokens += countTextTokens(JSON.stringify(format.json_schema) ?? '')
+    tokens += count(JSON.stringify(format.json_schema) ?? '')
   }
   return tokens
 }

@@ -68,6 +68,7 @@ export function openExchange(
   const { runtime } = lease
   const started = performance.now()
   const abort = new AbortController()
+  let requestLogger: Logger | undefined
   const ctx: RequestContext = {
     requestId: req.id,
     surface,
@@ -82,7 +83,11 @@ export function openExchange(
     responseHeaders: {},
     verdicts: {},
     required: new Set(),
-    logger: logger.child({ requestId: req.id }),
+    // Made on first use: most requests log nothing but their end line, which may be below the level.
+    get logger() {
+      requestLogger ??= logger.child({ requestId: req.id })
+      return requestLogger
+    },
     signal: abort.signal,
   }
   const trace = runtime.tracing?.startRequest(ctx)
@@ -137,17 +142,19 @@ export function openExchange(
     record.durationMs = Math.round(performance.now() - started)
     void settle().then(() => recordMetrics(runtime, record, billableUsage()))
     trace?.end(record, runtime.routes)
-    const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
     if (record.stream && record.content.response === null && streamedText) record.content.response = streamedText
-    const { tags, verdicts, content: _content, requestId: _id, ...fields } = record
-    ctx.logger[level](
-      {
-        ...fields,
-        tags: Object.keys(tags).length > 0 ? tags : undefined,
-        verdicts: Object.keys(verdicts).length > 0 ? verdicts : undefined,
-      },
-      'request',
-    )
+    const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
+    if (logger.isLevelEnabled(level)) {
+      const { tags, verdicts, content: _content, requestId: _id, ...fields } = record
+      ctx.logger[level](
+        {
+          ...fields,
+          tags: Object.keys(tags).length > 0 ? tags : undefined,
+          verdicts: Object.keys(verdicts).length > 0 ? verdicts : undefined,
+        },
+        'request',
+      )
+    }
     void runtime.plugins.runComplete(record, ctx).finally(() => lease.release())
   })
 

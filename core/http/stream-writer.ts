@@ -2,17 +2,23 @@
  * Writes a streamed answer frame by frame, honouring backpressure: a slow
  * client slows the upstream read instead of growing a buffer. Frames are
  * whatever the surface speaks: SSE text, or binary event-stream messages.
+ *
+ * Frames written in one turn of the event loop (an upstream read often holds
+ * several) leave in one socket write: the response is corked at the first
+ * and uncorked once the turn's work is done, instead of a syscall per frame.
  */
 import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
 
 export class StreamWriter {
   readonly #res: ServerResponse
+  #corked = false
 
   constructor(res: ServerResponse) {
     this.#res = res
   }
 
+  /** The status line and headers; they leave with the first frame. */
   open(contentType: string): void {
     this.#res.writeHead(200, {
       'content-type': contentType,
@@ -21,7 +27,6 @@ export class StreamWriter {
       // Tells nginx-style proxies in front of the gateway not to buffer the stream.
       'x-accel-buffering': 'no',
     })
-    this.#res.flushHeaders()
   }
 
   /**
@@ -30,12 +35,25 @@ export class StreamWriter {
    * turn per chunk while the socket nearly always takes more at once.
    */
   write(frame: string | Uint8Array): Promise<void> | undefined {
-    if (this.#res.writableEnded || this.#res.destroyed) return undefined
-    if (this.#res.write(frame)) return undefined
-    return once(this.#res, 'drain').then(() => undefined)
+    const res = this.#res
+    if (res.writableEnded || res.destroyed) return undefined
+    if (!this.#corked) {
+      this.#corked = true
+      res.cork()
+      setImmediate(this.#uncork)
+    }
+    if (res.write(frame)) return undefined
+    return once(res, 'drain').then(() => undefined)
   }
 
   end(): void {
+    // end() flushes what is corked; the pending uncork then finds the response ended.
     if (!this.#res.writableEnded) this.#res.end()
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false
+    // After end() the socket may already serve the connection's next request: not ours to uncork.
+    if (!this.#res.writableEnded) this.#res.uncork()
   }
 }

@@ -20,6 +20,7 @@ const KEYS = {
   wordy: 'gw-test-wordy-0123456789',
   old: 'gw-test-old-0123456789',
   off: 'gw-test-off-0123456789',
+  thrifty: 'gw-test-thrifty-0123456789',
 }
 
 /** Output at $1 per token and input free, so every cost in these tests is a whole number of dollars. */
@@ -29,9 +30,21 @@ const config = tsConfig(`{
   providers: {
     mock: { type: 'mock', models: ['demo', 'other'], reply: 'ok fine' },
     slow: { type: 'mock', models: ['demo'], latencyMs: 300, reply: 'ok' },
+    dear: { type: 'mock', models: ['demo'], reply: 'ok' },
   },
-  routes: { demo: { targets: ['mock/demo'] }, premium: { targets: ['mock/other'] }, slowpoke: { targets: ['slow/demo'] } },
-  pricing: { overrides: { 'mock/demo': { input: 0, output: 1000000 }, 'slow/demo': { input: 0, output: 1000000 } } },
+  routes: {
+    demo: { targets: ['mock/demo'] },
+    premium: { targets: ['mock/other'] },
+    slowpoke: { targets: ['slow/demo'] },
+    dear: { targets: ['dear/demo'] },
+  },
+  pricing: {
+    overrides: {
+      'mock/demo': { input: 0, output: 1000000 },
+      'slow/demo': { input: 0, output: 1000000 },
+      'dear/demo': { input: 1000000, output: 0 },
+    },
+  },
   orgs: { acme: { budget: { usd: 1000, period: 'month' } } },
   teams: {
     ml: { org: 'acme', budget: { usd: 6, period: 'day' } },
@@ -47,6 +60,7 @@ const config = tsConfig(`{
     { name: 'wordy', hash: '${hashKey(KEYS.wordy)}', team: 'web', limits: { tpm: 15 } },
     { name: 'old', hash: '${hashKey(KEYS.old)}', expiresAt: '2020-01-01T00:00:00Z' },
     { name: 'off', hash: '${hashKey(KEYS.off)}', disabled: true },
+    { name: 'thrifty', hash: '${hashKey(KEYS.thrifty)}', budget: { usd: 40, period: 'total' } },
   ],
 }`)
 
@@ -183,6 +197,17 @@ describe('governance (memory store)', () => {
       )
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
       expect((await chat(KEYS.bob, { max_tokens: 1 })).status).toBe(429)
+    })
+
+    it('reserves the prompt by a byte ceiling, but refuses only on the exact token count', async () => {
+      // Input at $1 per token. Eight words: 15 tokens ($15) by OpenAI's recipe, 57 bytes ($57) by the
+      // ceiling a reservation starts from: $40 admits the exact count, so the request is served.
+      const words = (n: number) => ({ model: 'dear', messages: [{ role: 'user', content: 'hello '.repeat(n).trim() }] })
+      expect((await chat(KEYS.thrifty, words(8))).status).toBe(200)
+      // Forty words are 47 tokens: more than the budget left, so refused on the exact count.
+      const refused = await chat(KEYS.thrifty, words(40))
+      expect(refused.status).toBe(429)
+      expect(refused.body.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' })
     })
 
     it('streams settle from the upstream usage even when the client did not ask for it', async () => {
