@@ -40,19 +40,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('etag')
   app.use(requestId)
 
+  // The OpenAI surface carries nearly all traffic: its routes sit on the app itself, first, so a
+  // request reaches its handler without a nested router (its path trimmed and restored) and
+  // without testing the admin paths before it. No other route overlaps them, so order changes nothing else.
+  const json = jsonBody(holder)
+  app.post('/v1/chat/completions', json, chatCompletions(deps))
+  app.post('/v1/embeddings', json, embeddings(deps))
+  app.get('/v1/models', listModels(holder))
+
   app.get('/health', health)
   app.get('/ready', ready(holder))
   app.post('/admin/reload', requireAdmin(holder), reloadNow(deps.reloader))
   app.get('/admin/usage', requireAdmin(holder), usage(holder))
   app.get('/admin/routing', requireAdmin(holder), routingHealth(holder))
   app.get('/metrics', metricsEndpoint(deps.metrics))
-
-  const json = jsonBody(holder)
-  const openai = express.Router()
-  openai.get('/models', listModels(holder))
-  openai.post('/chat/completions', json, chatCompletions(deps))
-  openai.post('/embeddings', json, embeddings(deps))
-  app.use('/v1', openai)
 
   const anthropic = express.Router()
   anthropic.post('/v1/messages', json, anthropicMessages(deps))

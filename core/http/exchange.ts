@@ -166,7 +166,10 @@ export function openExchange(
     trace,
     scrub,
     served({ route, provider, model, attempts }) {
-      Object.assign(record, { route, provider, model, attempts })
+      record.route = route
+      record.provider = provider
+      record.model = model
+      record.attempts = attempts
       record.content.request = ctx.body
       target = { provider, providerType: runtime.routes.provider(provider).type, model }
       if (!res.headersSent) {
@@ -309,12 +312,12 @@ function recordMetrics(runtime: Runtime, record: CompletionRecord, usage: Usage 
     )
   }
   if (!record.provider || !usage) return
-  const labels = { provider: record.provider, model }
-  metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens)
-  metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completion_tokens)
+  const { provider } = record
+  metrics.tokens.inc({ provider, model, kind: 'prompt' }, usage.prompt_tokens)
+  metrics.tokens.inc({ provider, model, kind: 'completion' }, usage.completion_tokens)
   const cached = usage.prompt_tokens_details?.cached_tokens
-  if (cached) metrics.tokens.inc({ ...labels, kind: 'cached' }, cached)
-  if (record.costUsd) metrics.costUsd.inc(labels, record.costUsd)
+  if (cached) metrics.tokens.inc({ provider, model, kind: 'cached' }, cached)
+  if (record.costUsd) metrics.costUsd.inc({ provider, model }, record.costUsd)
 }
 
 /** `x-gateway-metadata: {"feature":"search"}`: string values only, so logs and rules can rely on it. */

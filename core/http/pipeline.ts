@@ -46,9 +46,9 @@ function attemptObserver(exchange: Exchange, route: CompiledRoute): AttemptObser
   return {
     onServed: ({ provider, model, ms }) => {
       exchange.upstreamTime(ms)
-      const labels = { provider, model: routes.modelLabel(provider, model) }
-      metrics.attempts.inc({ ...labels, outcome: 'ok' })
-      metrics.attemptSeconds.observe(labels, ms / 1000)
+      const label = routes.modelLabel(provider, model)
+      metrics.attempts.inc({ provider, model: label, outcome: 'ok' })
+      metrics.attemptSeconds.observe({ provider, model: label }, ms / 1000)
     },
     onAttemptFailed: ({ provider, model, error, next, delayMs, ms }) => {
       trace?.attemptFailed(error, next)
@@ -146,13 +146,16 @@ function countMatches(exchange: Exchange, phase: 'request' | 'response', trace: 
 
 export async function prepareRequest(exchange: Exchange): Promise<Prepared> {
   const { runtime, ctx, principal } = exchange
-  countMatches(
-    exchange,
-    'request',
-    await runPolicies(runtime.policies, 'request', ctx, requestInput(ctx, new Date()), {
-      body: ctx.body as unknown as Record<string, unknown>,
-    }),
-  )
+  // The policies' input (headers copied, the time formatted) is built only when a rule will read it.
+  if (runtime.policies.some((p) => p.phase === 'request')) {
+    countMatches(
+      exchange,
+      'request',
+      await runPolicies(runtime.policies, 'request', ctx, requestInput(ctx, new Date()), {
+        body: ctx.body as unknown as Record<string, unknown>,
+      }),
+    )
+  }
   const { model } = ctx.body
   runtime.governor.authorize(principal, model)
   const route = runtime.routes.resolve(model)

@@ -3,9 +3,10 @@
  * event. Known credential fields are redacted by path, and every line is
  * scrubbed of known secret values before it is written, whatever logged it.
  */
+import { createRequire } from 'node:module'
 import { Writable } from 'node:stream'
 import pino, { type DestinationStream, type Logger } from 'pino'
-import pinoPretty from 'pino-pretty'
+import type pinoPretty from 'pino-pretty'
 import type { LogLevel } from '../config/schema.js'
 import type { SecretScrubber } from './secret-scrubber.js'
 
@@ -27,9 +28,13 @@ const REDACT_PATHS = [
   '*.token',
 ]
 
+/** pino-pretty (and its colour and date modules) loads only for a pretty log: production logs JSON. */
+const loadPinoPretty = (): typeof pinoPretty =>
+  (createRequire(import.meta.url)('pino-pretty') as { default: typeof pinoPretty }).default
+
 export function createLogger(options: LoggerOptions): Logger {
   const target: DestinationStream = options.destination ?? pino.destination({ dest: 1, sync: false })
-  const sink = options.pretty ? pinoPretty({ destination: target as NodeJS.WritableStream }) : target
+  const sink = options.pretty ? loadPinoPretty()({ destination: target as NodeJS.WritableStream }) : target
   const scrubbing = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
       sink.write(options.scrubber.scrub(chunk.toString()))

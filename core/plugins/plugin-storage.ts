@@ -5,9 +5,14 @@
  * The Redis connection opens on first use, so a gateway whose plugins store
  * nothing never connects.
  */
-import KeyvRedis from '@keyv/redis'
+import { createRequire } from 'node:module'
+import type KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
 import type { PluginStore } from './types.js'
+
+/** @keyv/redis (and the Redis client under it, ~15 MB of RSS) loads only when a plugin first uses a Redis store. */
+const loadKeyvRedis = (): typeof KeyvRedis =>
+  (createRequire(import.meta.url)('@keyv/redis') as { default: typeof KeyvRedis }).default
 
 export class PluginStorage {
   readonly #redisUrl: string | undefined
@@ -37,11 +42,11 @@ export class PluginStorage {
   }
 
   #backendNow(): Map<string, unknown> | KeyvRedis<unknown> {
-    this.#backend ??= this.#redisUrl ? new KeyvRedis(this.#redisUrl) : new Map()
+    this.#backend ??= this.#redisUrl ? new (loadKeyvRedis())(this.#redisUrl) : new Map()
     return this.#backend
   }
 
   async close(): Promise<void> {
-    if (this.#backend instanceof KeyvRedis) await this.#backend.disconnect()
+    if (this.#backend && !(this.#backend instanceof Map)) await this.#backend.disconnect()
   }
 }

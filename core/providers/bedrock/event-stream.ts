@@ -10,8 +10,8 @@
  * parses the typed headers, but decodes exactly one whole frame: the
  * buffering up to a frame boundary is ours.
  */
-import { EventStreamCodec, type Message, type MessageHeaders } from '@smithy/core/event-streams'
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8'
+import type { EventStreamCodec, Message, MessageHeaders } from '@smithy/core/event-streams'
+import { fromUtf8, smithyEventStreams, toUtf8 } from './smithy.js'
 
 /** One decoded event-stream message with its routing headers read out. */
 export interface EventStreamMessage {
@@ -29,7 +29,12 @@ const MIN_FRAME = 16
 /** The protocol's own limit on one frame (16 MiB); a larger length means a corrupt or hostile stream. */
 const MAX_FRAME = 16 * 1024 * 1024
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8)
+let eventStreamCodec: EventStreamCodec | undefined
+/** Made on first use, so @smithy loads only when Bedrock is used. */
+const codec = (): EventStreamCodec => {
+  eventStreamCodec ??= new (smithyEventStreams().EventStreamCodec)(toUtf8, fromUtf8)
+  return eventStreamCodec
+}
 
 export class EventStreamDecodeError extends Error {
   constructor(message: string) {
@@ -89,12 +94,12 @@ export function encodeEventStreamMessage(message: EventStreamOutgoing): Uint8Arr
       : { ':exception-type': { type: 'string', value: message.exceptionType } }),
     ':content-type': { type: 'string', value: 'application/json' },
   }
-  return codec.encode({ headers, body: fromUtf8(JSON.stringify(message.payload)) })
+  return codec().encode({ headers, body: fromUtf8(JSON.stringify(message.payload)) })
 }
 
 function decodeFrame(frame: Uint8Array): Message {
   try {
-    return codec.decode(frame)
+    return codec().decode(frame)
   } catch (error) {
     // CRC mismatches and malformed headers: the bytes were damaged on the way.
     throw new EventStreamDecodeError(`corrupt event-stream frame: ${(error as Error).message}`)

@@ -4,8 +4,8 @@
  * after signing (or a body re-serialised) would make AWS reject the request
  * with InvalidSignatureException.
  */
-import { Hash } from '@smithy/core/serde'
-import { SignatureV4 } from '@smithy/signature-v4'
+import type { SignatureV4 } from '@smithy/signature-v4'
+import { smithySerde, smithySignatureV4 } from './smithy.js'
 
 /** Static AWS credentials from the config (resolved env references). */
 export interface AwsCredentials {
@@ -21,9 +21,13 @@ export const BEDROCK_SIGNING_SERVICE = 'bedrock'
  * Node's SHA-256 in the constructor shape the signer wants. `@smithy/hash-node`
  * is now a deprecated re-export of this same class.
  */
-class Sha256 extends Hash {
-  constructor(secret?: ConstructorParameters<typeof Hash>[1]) {
-    super('sha256', secret)
+let sha256: ReturnType<typeof sha256Class> | undefined
+const sha256Class = () => {
+  const { Hash } = smithySerde()
+  return class Sha256 extends Hash {
+    constructor(secret?: ConstructorParameters<typeof Hash>[1]) {
+      super('sha256', secret)
+    }
   }
 }
 
@@ -41,7 +45,8 @@ export interface SignableRequest {
 }
 
 export function createSigner(credentials: AwsCredentials, region: string): SignatureV4 {
-  return new SignatureV4({
+  sha256 ??= sha256Class()
+  return new (smithySignatureV4().SignatureV4)({
     credentials: {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
@@ -49,7 +54,7 @@ export function createSigner(credentials: AwsCredentials, region: string): Signa
     },
     region,
     service: BEDROCK_SIGNING_SERVICE,
-    sha256: Sha256,
+    sha256,
     // Non-S3 services escape the (already encoded) path once more in the canonical request,
     // as the AWS SDKs do: `%3A` is signed as `%253A`.
     uriEscapePath: true,

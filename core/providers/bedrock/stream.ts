@@ -7,11 +7,11 @@
  * stream that ends before `messageStop` becomes an UpstreamError.
  */
 import type { Readable } from 'node:stream'
-import { toUtf8 } from '@smithy/util-utf8'
 import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds, type Usage } from '../../canonical/chat.js'
 import { streamEndedEarly, toTransportError, UpstreamError } from '../upstream-error.js'
 import { errorFromBedrock } from './errors.js'
 import { decodeEventStream, EventStreamDecodeError, type EventStreamMessage } from './event-stream.js'
+import { toUtf8 } from './smithy.js'
 import { finishReasonOf } from './translate-response.js'
 import { type BedrockUsage, usageFromBedrock } from './usage.js'
 
