@@ -47,10 +47,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         location: config.location,
         // Validation checked the file; a throw here would only repeat that problem.
         auth: { kind: 'service-account', account: parseServiceAccount(config.serviceAccount) },
-        headers: config.headers ?? {},
-        models: config.models ?? [],
-        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        connections: config.connections,
+        ...upstreamSettings(config),
       },
       deps.pools,
     )
@@ -63,10 +60,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         type: 'gemini',
         baseUrl: config.baseUrl ?? GEMINI_BASE_URL,
         auth: { kind: 'api-key', keys },
-        headers: config.headers ?? {},
-        models: config.models ?? [],
-        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        connections: config.connections,
+        ...upstreamSettings(config),
       },
       deps.pools,
     )
@@ -79,10 +73,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         version: config.version ?? ANTHROPIC_DEFAULT_VERSION,
         maxTokens: config.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
         keys,
-        headers: config.headers ?? {},
-        models: config.models ?? [],
-        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        connections: config.connections,
+        ...upstreamSettings(config),
       },
       deps.pools,
     )
@@ -93,10 +84,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         name,
         baseUrl: config.baseUrl ?? COHERE_BASE_URL,
         keys,
-        headers: config.headers ?? {},
-        models: config.models ?? [],
-        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        connections: config.connections,
+        ...upstreamSettings(config),
       },
       deps.pools,
     )
@@ -110,10 +98,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         // With credentials every request is SigV4-signed and `keys` go unused (validation allows only one of the two).
         ...(config.credentials && { credentials: config.credentials }),
         keys,
-        headers: config.headers ?? {},
-        models: config.models ?? [],
-        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        connections: config.connections,
+        ...upstreamSettings(config),
       },
       deps.pools,
     )
@@ -129,14 +114,26 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
       preset,
       baseUrl,
       keys,
-      headers: config.headers ?? {},
-      models: config.models ?? [],
-      timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      connections: config.connections,
+      ...upstreamSettings(config),
       ...(config.type === 'azure-openai' && { apiVersion: config.apiVersion, deployments: config.deployments }),
     },
     deps.pools,
   )
+}
+
+/** What every hosted provider's adapter takes from its config, defaults applied. */
+function upstreamSettings(config: {
+  headers?: Record<string, string>
+  models?: string[]
+  timeoutMs?: number
+  connections?: number
+}) {
+  return {
+    headers: config.headers ?? {},
+    models: config.models ?? [],
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    connections: config.connections,
+  }
 }
 
 function providerKeys(

@@ -2,6 +2,7 @@
 import type { ChatCompletion, FinishReason } from '../../../canonical/chat.js'
 import { messageText } from '../../../canonical/chat.js'
 import { type AnthropicUsage, usageToAnthropic } from '../../../providers/anthropic/usage.js'
+import { answeredToolInput } from '../../../providers/tool-call-arguments.js'
 import type { AnthropicBlock } from './translate-request.js'
 
 export interface AnthropicMessage {
@@ -30,16 +31,6 @@ export function stopReasonOf(finishReason: FinishReason | null | undefined): str
   }
 }
 
-/** Tool-call arguments as the object Anthropic's `input` is; arguments that are not a JSON object are kept as a string. */
-export function toolInput(args: string): unknown {
-  if (!args) return {}
-  try {
-    return JSON.parse(args)
-  } catch {
-    return { arguments: args }
-  }
-}
-
 export function renderAnthropicMessage(completion: ChatCompletion): AnthropicMessage {
   // Anthropic has one answer per request (no `n`): the first choice is it.
   const choice = completion.choices[0]
@@ -52,7 +43,12 @@ export function renderAnthropicMessage(completion: ChatCompletion): AnthropicMes
   const text = message ? messageText(message) : ''
   if (text) content.push({ type: 'text', text })
   for (const call of message?.tool_calls ?? [])
-    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments) })
+    content.push({
+      type: 'tool_use',
+      id: call.id,
+      name: call.function.name,
+      input: answeredToolInput(call.function.arguments),
+    })
   return {
     id: completion.id,
     type: 'message',

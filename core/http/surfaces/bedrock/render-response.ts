@@ -1,6 +1,8 @@
 /** Canonical chat completion -> Bedrock Converse response, for clients of the Bedrock surface. */
+
 import type { ChatCompletion, ChatMessage, FinishReason, ThinkingBlock } from '../../../canonical/chat.js'
 import { messageText } from '../../../canonical/chat.js'
+import { answeredToolInput } from '../../../providers/tool-call-arguments.js'
 import type { AnswerContext } from '../../chat/surface.js'
 import { type ConverseUsage, usageToBedrock } from './usage.js'
 
@@ -31,20 +33,6 @@ export function stopReasonOf(finishReason: FinishReason | null | undefined): str
   }
 }
 
-/**
- * Tool-call arguments as the JSON document Converse's `input` is. Arguments
- * that are not JSON (a model's malformed call) are kept as a string inside an
- * object, so the client still sees what the model produced.
- */
-export function toolInput(args: string): unknown {
-  if (!args) return {}
-  try {
-    return JSON.parse(args)
-  } catch {
-    return { arguments: args }
-  }
-}
-
 /** Anthropic's thinking blocks as Bedrock carries them (redacted thinking travels as base64 bytes). */
 export function reasoningBlock(block: ThinkingBlock): ConverseOutputBlock {
   if (block.type === 'redacted_thinking')
@@ -67,7 +55,7 @@ export function outputBlocks(message: ChatMessage | undefined): ConverseOutputBl
   if (text) content.push({ text })
   for (const call of message.tool_calls ?? [])
     content.push({
-      toolUse: { toolUseId: call.id, name: call.function.name, input: toolInput(call.function.arguments) },
+      toolUse: { toolUseId: call.id, name: call.function.name, input: answeredToolInput(call.function.arguments) },
     })
   return content
 }
