@@ -1,5 +1,4 @@
 /** Canonical chat completion -> Bedrock Converse response, for clients of the Bedrock surface. */
-
 import type { ChatCompletion, ChatMessage, FinishReason, ThinkingBlock } from '../../../canonical/chat.js'
 import { messageText } from '../../../canonical/chat.js'
 import { answeredToolInput } from '../../../providers/tool-call-arguments.js'
