@@ -8,6 +8,7 @@ import OpenAI from 'openai'
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
+import { TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   ANTHROPIC_TEXT,
   type AnthropicMockUpstream,
@@ -20,22 +21,6 @@ import {
 const ANTHROPIC_KEY = 'sk-ant-test-0123456789'
 const MODEL = 'claude-sonnet-4'
 
-const TOOLS = [
-  {
-    type: 'function' as const,
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-  {
-    type: 'function' as const,
-    function: { name: 'get_time', parameters: { type: 'object', properties: { timezone: { type: 'string' } } } },
-  },
-]
-const WEATHER_ARGS = { city: 'Zürich "Altstadt" {centre}', units: 'celsius', days: [1, 2, 3] }
-const TIME_ARGS = { timezone: 'Europe/Zurich', format: { hour12: false, emoji: '⏰' } }
 const TWO_TOOLS: AnthropicToolUse[] = [
   { id: 'toolu_01', name: 'get_weather', input: WEATHER_ARGS },
   { id: 'toolu_02', name: 'get_time', input: TIME_ARGS },

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { redactedConfig } from '../../core/config/redact.js'
 import { checkConfig } from '../../core/config/validate.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
+import { TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   BEDROCK_DEFAULT_USAGE,
   BEDROCK_TEXT,
@@ -37,22 +38,6 @@ const API_KEY = 'ABSKQmVkcm9ja0FQSUtleS1tb2NrLWtleQ=='
 const MODEL = 'amazon.nova-pro-v1:0'
 const REGION = 'eu-central-1'
 
-const TOOLS = [
-  {
-    type: 'function' as const,
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-  {
-    type: 'function' as const,
-    function: { name: 'get_time', parameters: { type: 'object', properties: { timezone: { type: 'string' } } } },
-  },
-]
-const WEATHER_ARGS = { city: 'Zürich "Altstadt" {centre}', units: 'celsius', days: [1, 2, 3] }
-const TIME_ARGS = { timezone: 'Europe/Zurich', format: { hour12: false, emoji: '⏰' } }
 const TWO_TOOLS: BedrockToolUse[] = [
   { toolUseId: 'tooluse_01', name: 'get_weather', input: WEATHER_ARGS },
   { toolUseId: 'tooluse_02', name: 'get_time', input: TIME_ARGS },

@@ -8,6 +8,7 @@ import OpenAI from 'openai'
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
+import { TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   COHERE_TEXT,
   COHERE_USAGE,
@@ -21,21 +22,6 @@ import {
 const COHERE_KEY = 'co-test-0123456789abcdef'
 const MODEL = 'command-a-03-2025'
 
-const TOOLS = [
-  {
-    type: 'function' as const,
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-  {
-    type: 'function' as const,
-    function: { name: 'get_time', parameters: { type: 'object', properties: { timezone: { type: 'string' } } } },
-  },
-]
-const WEATHER_ARGS = { city: 'Zürich "Altstadt" {centre}', units: 'celsius', days: [1, 2, 3] }
 const TIME_ARGS = { timezone: 'Europe/Zurich', format: { hour12: false, emoji: '⏰', quote: 'it\'s \\ "now"' } }
 const TWO_CALLS: CohereMockToolCall[] = [
   { id: 'get_weather_9x1', name: 'get_weather', arguments: WEATHER_ARGS },

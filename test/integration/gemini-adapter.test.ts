@@ -12,6 +12,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { checkConfig } from '../../core/config/validate.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
+import { TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   GEMINI_TEXT,
   GEMINI_USAGE,
@@ -34,22 +35,6 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
 /** A line from the middle of the PEM: if any of the key leaks, this does. */
 const KEY_FRAGMENT = privateKey.split('\n')[5] as string
 
-const TOOLS = [
-  {
-    type: 'function' as const,
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-  {
-    type: 'function' as const,
-    function: { name: 'get_time', parameters: { type: 'object', properties: { timezone: { type: 'string' } } } },
-  },
-]
-const WEATHER_ARGS = { city: 'Zürich "Altstadt" {centre}', units: 'celsius', days: [1, 2, 3] }
-const TIME_ARGS = { timezone: 'Europe/Zurich', format: { hour12: false, emoji: '⏰' } }
 const TWO_CALLS = [
   { functionCall: { name: 'get_weather', args: WEATHER_ARGS } },
   { functionCall: { name: 'get_time', args: TIME_ARGS } },
