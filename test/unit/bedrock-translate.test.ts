@@ -161,6 +161,35 @@ describe('toConverseRequest', () => {
   })
 })
 
+describe('reasoning handed back', () => {
+  it("puts an assistant turn's thinking blocks first, as reasoning content with the signature", () => {
+    const body = toConverseRequest(
+      request({
+        messages: [
+          { role: 'user', content: '2+2?' },
+          {
+            role: 'assistant',
+            content: '4',
+            thinking_blocks: [
+              { type: 'thinking', thinking: 'Two plus two.', signature: 'sig-1' },
+              { type: 'redacted_thinking', data: 'opaque' },
+            ],
+          },
+          { role: 'user', content: 'and 3+3?' },
+        ],
+      }),
+    )
+    expect(body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { reasoningContent: { reasoningText: { text: 'Two plus two.', signature: 'sig-1' } } },
+        { reasoningContent: { redactedContent: Buffer.from('opaque').toString('base64') } },
+        { text: '4' },
+      ],
+    })
+  })
+})
+
 describe('fromConverseResponse and usage', () => {
   it('maps text, reasoning, tool uses, finish reason and usage including the cache', () => {
     const completion = fromConverseResponse(
@@ -200,6 +229,7 @@ describe('fromConverseResponse and usage', () => {
             role: 'assistant',
             content: 'Hi there',
             reasoning_content: 'thinking',
+            thinking_blocks: [{ type: 'thinking', thinking: 'thinking', signature: 's' }],
             tool_calls: [{ id: 'tu1', type: 'function', function: { name: 'f', arguments: '{"q":"ü \\"x\\""}' } }],
           },
           finish_reason: 'tool_calls',
@@ -374,6 +404,37 @@ describe('converseStreamChunks', () => {
       choices: [],
       usage: { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 },
     })
+  })
+
+  it('streams reasoning as it comes, then the whole block with its signature; redacted reasoning whole', async () => {
+    const chunks = await collect(
+      [
+        Buffer.concat([
+          frame('messageStart', { role: 'assistant' }),
+          frame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Two plus ' } } }),
+          frame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: 'two.' } } }),
+          frame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'sig-1' } } }),
+          frame('contentBlockStop', { contentBlockIndex: 0 }),
+          frame('contentBlockDelta', {
+            contentBlockIndex: 1,
+            delta: { reasoningContent: { redactedContent: Buffer.from('opaque').toString('base64') } },
+          }),
+          frame('contentBlockStop', { contentBlockIndex: 1 }),
+          frame('contentBlockDelta', { contentBlockIndex: 2, delta: { text: '4' } }),
+          frame('messageStop', { stopReason: 'end_turn' }),
+        ]),
+      ],
+      false,
+    )
+    expect(chunks.map((c) => c.choices[0]?.delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'Two plus ' },
+      { reasoning_content: 'two.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: 'Two plus two.', signature: 'sig-1' }] },
+      { thinking_blocks: [{ type: 'redacted_thinking', data: 'opaque' }] },
+      { content: '4' },
+      {},
+    ])
   })
 
   it('destroys the upstream body when the consumer stops early', async () => {

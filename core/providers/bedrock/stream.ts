@@ -11,6 +11,7 @@ import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds, typ
 import { streamEndedEarly, toTransportError, UpstreamError } from '../upstream-error.js'
 import { errorFromBedrock } from './errors.js'
 import { decodeEventStream, EventStreamDecodeError, type EventStreamMessage } from './event-stream.js'
+import { fromBase64 } from './reasoning.js'
 import { toUtf8 } from './smithy.js'
 import { finishReasonOf } from './translate-response.js'
 import { type BedrockUsage, usageFromBedrock } from './usage.js'
@@ -36,6 +37,8 @@ export async function* converseStreamChunks(
 ): AsyncGenerator<ChatChunk> {
   /** Bedrock content-block index -> OpenAI tool-call index. */
   const toolIndexOf = new Map<number, number>()
+  /** The reasoning block being streamed: its text goes out as it comes, the whole block (with signature) at its stop. */
+  let reasoning = null as { index: number; text: string; signature: string } | null
   const { id, model } = options
   const created = nowSeconds()
   let stopped = false
@@ -76,12 +79,27 @@ export async function* converseStreamChunks(
             const index = toolIndexOf.get(event.contentBlockIndex ?? -1)
             if (index === undefined) break
             yield chunk({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] })
-          } else if (typeof delta?.reasoningContent?.text === 'string' && delta.reasoningContent.text) {
-            yield chunk({ reasoning_content: delta.reasoningContent.text })
+          } else if (delta?.reasoningContent) {
+            const { text, signature, redactedContent } = delta.reasoningContent
+            const index = event.contentBlockIndex ?? -1
+            if (reasoning?.index !== index) reasoning = { index, text: '', signature: '' }
+            if (typeof text === 'string' && text) {
+              reasoning.text += text
+              yield chunk({ reasoning_content: text })
+            }
+            if (typeof signature === 'string') reasoning.signature += signature
+            if (typeof redactedContent === 'string')
+              yield chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: fromBase64(redactedContent) }] })
           }
-          // Reasoning signatures and redacted reasoning have no place in an OpenAI chunk.
           break
         }
+        case 'contentBlockStop':
+          if (reasoning && reasoning.index === (event.contentBlockIndex ?? -1)) {
+            const { text, signature } = reasoning
+            reasoning = null
+            if (text || signature) yield chunk({ thinking_blocks: [{ type: 'thinking', thinking: text, signature }] })
+          }
+          break
         case 'messageStop':
           stopped = true
           yield chunk({}, finishReasonOf(event.stopReason ?? 'end_turn'))
@@ -89,7 +107,7 @@ export async function* converseStreamChunks(
         case 'metadata':
           if (event.usage) usage = usageFromBedrock(event.usage)
           break
-        // contentBlockStop and anything newer: nothing for the client.
+        // Anything newer: nothing for the client.
       }
     }
   } catch (error) {

@@ -9,16 +9,19 @@
  * - images must be `data:` URLs: Converse takes image bytes (or S3 locations),
  *   never an http URL, and the gateway does not fetch URLs on a client's behalf.
  */
+
 import { type ChatContentPart, type ChatMessage, type ChatRequest, messageText } from '../../canonical/chat.js'
 import { maxOutputTokens, stopSequences } from '../../canonical/output-limits.js'
 import { parseToolCallArguments } from '../tool-call-arguments.js'
 import { badRequest } from '../upstream-error.js'
+import { type BedrockReasoningContent, toReasoningContent } from './reasoning.js'
 
 export type BedrockContentBlock =
   | { text: string }
   | { image: { format: BedrockImageFormat; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: unknown } }
   | { toolResult: { toolUseId: string; content: Array<{ text: string }>; status?: 'success' | 'error' } }
+  | { reasoningContent: BedrockReasoningContent }
 
 export type BedrockImageFormat = 'png' | 'jpeg' | 'gif' | 'webp'
 
@@ -74,7 +77,11 @@ export function toConverseRequest(request: ChatRequest): ConverseRequest {
         push('user', contentBlocks(message))
         break
       case 'assistant': {
-        const blocks = contentBlocks(message)
+        // Earlier reasoning goes back first in its turn, signature included, as Bedrock asks on tool-use turns.
+        const blocks: BedrockContentBlock[] = [
+          ...(message.thinking_blocks ?? []).map((block) => ({ reasoningContent: toReasoningContent(block) })),
+          ...contentBlocks(message),
+        ]
         for (const call of message.tool_calls ?? []) {
           usesTools = true
           blocks.push({

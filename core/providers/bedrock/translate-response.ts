@@ -1,5 +1,7 @@
 /** Bedrock Converse response -> canonical chat completion. */
+
 import { type ChatCompletion, type FinishReason, nowSeconds, type ToolCall } from '../../canonical/chat.js'
+import { fromReasoningContent } from './reasoning.js'
 import { type BedrockUsage, usageFromBedrock } from './usage.js'
 
 export interface BedrockOutputBlock {
@@ -55,6 +57,10 @@ export function fromConverseResponse(
     .map((block) => block.reasoningContent?.reasoningText?.text)
     .filter((piece): piece is string => typeof piece === 'string')
     .join('')
+  const thinking = blocks.flatMap((block) => {
+    const kept = block.reasoningContent && fromReasoningContent(block.reasoningContent)
+    return kept ? [kept] : []
+  })
   const toolCalls: ToolCall[] = blocks
     .filter((block) => block.toolUse)
     .map((block) => ({
@@ -74,6 +80,7 @@ export function fromConverseResponse(
           role: 'assistant',
           content: text.length > 0 || toolCalls.length === 0 ? text : null,
           ...(reasoning.length > 0 && { reasoning_content: reasoning }),
+          ...(thinking.length > 0 && { thinking_blocks: thinking }),
           ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
         },
         finish_reason: finishReasonOf(response.stopReason),

@@ -1,6 +1,7 @@
 /** Canonical chat completion -> Bedrock Converse response, for clients of the Bedrock surface. */
-import type { ChatCompletion, ChatMessage, FinishReason, ThinkingBlock } from '../../../canonical/chat.js'
+import type { ChatCompletion, ChatMessage, FinishReason } from '../../../canonical/chat.js'
 import { messageText } from '../../../canonical/chat.js'
+import { type BedrockReasoningContent, toReasoningContent } from '../../../providers/bedrock/reasoning.js'
 import { answeredToolInput } from '../../../providers/tool-call-arguments.js'
 import type { AnswerContext } from '../../chat/surface.js'
 import { type ConverseUsage, usageToBedrock } from './usage.js'
@@ -8,7 +9,7 @@ import { type ConverseUsage, usageToBedrock } from './usage.js'
 export type ConverseOutputBlock =
   | { text: string }
   | { toolUse: { toolUseId: string; name: string; input: unknown } }
-  | { reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string } }
+  | { reasoningContent: BedrockReasoningContent }
 
 export interface ConverseAnswer {
   output: { message: { role: 'assistant'; content: ConverseOutputBlock[] } }
@@ -32,22 +33,12 @@ export function stopReasonOf(finishReason: FinishReason | null | undefined): str
   }
 }
 
-/** Anthropic's thinking blocks as Bedrock carries them (redacted thinking travels as base64 bytes). */
-export function reasoningBlock(block: ThinkingBlock): ConverseOutputBlock {
-  if (block.type === 'redacted_thinking')
-    return { reasoningContent: { redactedContent: Buffer.from(block.data, 'utf8').toString('base64') } }
-  return {
-    reasoningContent: {
-      reasoningText: { text: block.thinking, ...(block.signature && { signature: block.signature }) },
-    },
-  }
-}
-
 export function outputBlocks(message: ChatMessage | undefined): ConverseOutputBlock[] {
   if (!message) return []
   const content: ConverseOutputBlock[] = []
   // Anthropic's own blocks (with signatures) when the answer came from Anthropic, else plain reasoning text.
-  if (message.thinking_blocks?.length) content.push(...message.thinking_blocks.map(reasoningBlock))
+  if (message.thinking_blocks?.length)
+    content.push(...message.thinking_blocks.map((block) => ({ reasoningContent: toReasoningContent(block) })))
   else if (typeof message.reasoning_content === 'string' && message.reasoning_content)
     content.push({ reasoningContent: { reasoningText: { text: message.reasoning_content } } })
   const text = messageText(message)

@@ -9,8 +9,10 @@
  * The canonical stream ends with the finish reason and only then the usage,
  * which is why `metadata` waits for the end of the stream.
  */
+
 import type { ChatChunk, ChatChunkDelta, Usage } from '../../../canonical/chat.js'
 import { encodeEventStreamMessage } from '../../../providers/bedrock/event-stream.js'
+import { toReasoningContent } from '../../../providers/bedrock/reasoning.js'
 import type { AnswerContext, StreamEncoder } from '../../chat/surface.js'
 import { bedrockExceptionFrame } from './errors.js'
 import { stopReasonOf } from './render-response.js'
@@ -65,7 +67,7 @@ export function bedrockStreamEncoder(answer: AnswerContext): StreamEncoder {
       } else {
         openBlock(frames, { kind: 'reasoning' })
         // Redacted reasoning arrives whole, as one delta of base64 bytes.
-        delta(frames, { reasoningContent: { redactedContent: Buffer.from(block.data, 'utf8').toString('base64') } })
+        delta(frames, { reasoningContent: toReasoningContent(block) })
       }
       close(frames)
     }
