@@ -17,6 +17,7 @@ import { BedrockAdapter, bedrockBaseUrl } from './bedrock/adapter.js'
 import { COHERE_BASE_URL, CohereAdapter } from './cohere/adapter.js'
 import { GEMINI_BASE_URL, GeminiAdapter, vertexBaseUrl } from './gemini/adapter.js'
 import { parseServiceAccount } from './gemini/service-account.js'
+import type { VertexTokenSources } from './gemini/vertex-token-sources.js'
 import { MockAdapter } from './mock/adapter.js'
 import { OpenAIAdapter } from './openai/adapter.js'
 import { AZURE_OPENAI_PRESET, OPENAI_FAMILY_PRESETS, type OpenAIFamilyPreset } from './openai/presets.js'
@@ -33,6 +34,8 @@ export interface ProviderDeps {
   keyHealth: KeyHealth
   keyCooldownMs: number
   onKeyRejected: (provider: string, label: string, status: number) => void
+  /** Vertex access tokens, cached per service account across reloads. */
+  vertexTokens: VertexTokenSources
 }
 
 export function createProvider(name: string, config: Resolved<ProviderConfig>, deps: ProviderDeps): ProviderAdapter {
@@ -46,7 +49,7 @@ export function createProvider(name: string, config: Resolved<ProviderConfig>, d
         project: config.project,
         location: config.location,
         // Validation checked the file; a throw here would only repeat that problem.
-        auth: { kind: 'service-account', account: parseServiceAccount(config.serviceAccount) },
+        auth: { kind: 'service-account', tokens: deps.vertexTokens.for(parseServiceAccount(config.serviceAccount)) },
         ...upstreamSettings(config),
       },
       deps.pools,

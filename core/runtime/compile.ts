@@ -38,6 +38,7 @@ export async function compileRuntime(checked: CheckedConfig, deps: CompileDeps):
       createProvider(name, provider, {
         pools: deps.process.pools,
         keyHealth: deps.process.routing.keys,
+        vertexTokens: deps.process.vertexTokens,
         keyCooldownMs: config.routing?.keyCooldownMs ?? DEFAULT_KEY_COOLDOWN_MS,
         onKeyRejected: (provider, key, status) =>
           deps.logger.error(

@@ -15,11 +15,13 @@ import { GatewayMetrics } from '../obs/metrics.js'
 import { SecretScrubber } from '../obs/secret-scrubber.js'
 import type { Tracing } from '../obs/tracing.js'
 import { PluginStorage } from '../plugins/plugin-storage.js'
+import { VertexTokenSources } from '../providers/gemini/vertex-token-sources.js'
 import { UpstreamPools } from '../providers/upstream-pools.js'
 import { RoutingState } from '../routing/routing-state.js'
 
 export class ProcessState {
   readonly pools = new UpstreamPools()
+  readonly vertexTokens = new VertexTokenSources(this.pools)
   readonly scrubber = new SecretScrubber()
   readonly routing = new RoutingState()
   readonly metrics = new GatewayMetrics(this.routing)

@@ -489,6 +489,17 @@ describe('openai SDK through the gateway to Gemini (AI Studio and Vertex)', () =
       expect(lastRequest().headers.authorization).toBe(`Bearer ${second}`)
     })
 
+    it('keeps the cached token across a config reload (token sources belong to the process)', async () => {
+      const ask = () => client.chat.completions.create({ model: 'vtx', messages: [{ role: 'user', content: 'hi' }] })
+      await ask()
+      const fetchesBefore = upstream.tokenFetches.length
+      const version = gateway.holder.current?.version
+      expect((await gateway.reloader.reload('admin')).ok).toBe(true)
+      expect(gateway.holder.current?.version).not.toBe(version)
+      await ask()
+      expect(upstream.tokenFetches.length).toBe(fetchesBefore)
+    })
+
     it('streams from Vertex with usage', async () => {
       upstream.when(VERTEX_MODEL, { parts: [{ text: GEMINI_TEXT }] })
       const chunks = await collect(

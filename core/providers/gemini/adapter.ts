@@ -27,11 +27,10 @@ import {
   toVertexPredictRequest,
 } from './embeddings.js'
 import { readGoogleError } from './errors.js'
-import type { ServiceAccount } from './service-account.js'
 import { geminiChunks } from './stream.js'
 import { toGeminiRequest } from './translate-request.js'
 import { fromGeminiResponse } from './translate-response.js'
-import { VertexTokenSource } from './vertex-auth.js'
+import type { VertexTokenSource } from './vertex-auth.js'
 import type { GeminiResponse } from './wire.js'
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com'
@@ -41,7 +40,9 @@ export function vertexBaseUrl(location: string): string {
   return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`
 }
 
-export type GeminiAuth = { kind: 'api-key'; keys: ProviderKeys } | { kind: 'service-account'; account: ServiceAccount }
+export type GeminiAuth =
+  | { kind: 'api-key'; keys: ProviderKeys }
+  | { kind: 'service-account'; tokens: VertexTokenSource }
 
 export interface GeminiAdapterOptions {
   name: string
@@ -82,10 +83,7 @@ export class GeminiAdapter implements ProviderAdapter {
       options.type === 'vertex'
         ? `${endpoint.basePath}/v1/projects/${encodeURIComponent(options.project ?? '')}/locations/${encodeURIComponent(options.location ?? '')}/publishers/google/models/`
         : `${endpoint.basePath}/v1beta/models/`
-    this.#tokens =
-      options.auth.kind === 'service-account'
-        ? new VertexTokenSource(options.auth.account, pools, { timeoutMs: Math.min(options.timeoutMs, 60_000) })
-        : undefined
+    this.#tokens = options.auth.kind === 'service-account' ? options.auth.tokens : undefined
   }
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
