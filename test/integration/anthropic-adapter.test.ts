@@ -5,10 +5,9 @@
  * faithful Anthropic request.
  */
 import OpenAI from 'openai'
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { collect, TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/chat-fixtures.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
-import { TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   ANTHROPIC_TEXT,
   type AnthropicMockUpstream,
@@ -64,12 +63,6 @@ describe('openai SDK through the gateway to an Anthropic upstream', () => {
   const lastRequest = (): AnthropicRecordedRequest => {
     expect(upstream.requests.length).toBeGreaterThan(0)
     return upstream.requests[upstream.requests.length - 1] as AnthropicRecordedRequest
-  }
-
-  async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-    const chunks: ChatCompletionChunk[] = []
-    for await (const chunk of stream) chunks.push(chunk)
-    return chunks
   }
 
   it('answers a non-streamed completion with exact usage, headers and cost', async () => {

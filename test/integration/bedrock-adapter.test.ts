@@ -14,12 +14,11 @@ import {
 } from '@aws-sdk/client-bedrock-runtime'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import OpenAI from 'openai'
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { redactedConfig } from '../../core/config/redact.js'
 import { checkConfig } from '../../core/config/validate.js'
+import { assembleToolCalls, collect, TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/chat-fixtures.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
-import { TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   BEDROCK_DEFAULT_USAGE,
   BEDROCK_TEXT,
@@ -106,26 +105,6 @@ describe('openai SDK through the gateway to a Bedrock upstream', () => {
   const lastRequest = (): BedrockRecordedRequest => {
     expect(upstream.requests.length).toBeGreaterThan(0)
     return upstream.requests[upstream.requests.length - 1] as BedrockRecordedRequest
-  }
-
-  async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-    const chunks: ChatCompletionChunk[] = []
-    for await (const chunk of stream) chunks.push(chunk)
-    return chunks
-  }
-
-  function assembleToolCalls(chunks: ChatCompletionChunk[]): Array<{ id?: string; name?: string; args: string }> {
-    const calls: Array<{ id?: string; name?: string; args: string }> = []
-    for (const chunk of chunks) {
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        if (!calls[delta.index]) calls[delta.index] = { args: '' }
-        const call = calls[delta.index] as { id?: string; name?: string; args: string }
-        if (delta.id) call.id = delta.id
-        if (delta.function?.name) call.name = delta.function.name
-        call.args += delta.function?.arguments ?? ''
-      }
-    }
-    return calls
   }
 
   it('answers a non-streamed completion with exact usage over a SigV4-signed request', async () => {

@@ -5,10 +5,9 @@
  * Cohere request.
  */
 import OpenAI from 'openai'
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { assembleToolCalls, collect, TOOLS, WEATHER_ARGS } from '../helpers/chat-fixtures.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
-import { TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   COHERE_TEXT,
   COHERE_USAGE,
@@ -72,26 +71,6 @@ describe('openai SDK through the gateway to a Cohere upstream', () => {
   const lastRequest = (): CohereRecordedRequest => {
     expect(upstream.requests.length).toBeGreaterThan(0)
     return upstream.requests[upstream.requests.length - 1] as CohereRecordedRequest
-  }
-
-  async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-    const chunks: ChatCompletionChunk[] = []
-    for await (const chunk of stream) chunks.push(chunk)
-    return chunks
-  }
-
-  function assembleCalls(chunks: ChatCompletionChunk[]): Array<{ id?: string; name?: string; args: string }> {
-    const calls: Array<{ id?: string; name?: string; args: string }> = []
-    for (const chunk of chunks) {
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        if (!calls[delta.index]) calls[delta.index] = { args: '' }
-        const call = calls[delta.index] as { id?: string; name?: string; args: string }
-        if (delta.id) call.id = delta.id
-        if (delta.function?.name) call.name = delta.function.name
-        call.args += delta.function?.arguments ?? ''
-      }
-    }
-    return calls
   }
 
   async function statusOf(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -199,7 +178,7 @@ describe('openai SDK through the gateway to a Cohere upstream', () => {
     })
     const chunks = await collect(stream)
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(TOOL_PLAN)
-    expect(assembleCalls(chunks)).toEqual([
+    expect(assembleToolCalls(chunks)).toEqual([
       { id: 'get_weather_9x1', name: 'get_weather', args: JSON.stringify(WEATHER_ARGS) },
       { id: 'get_time_4k2', name: 'get_time', args: JSON.stringify(TIME_ARGS) },
     ])

@@ -8,11 +8,10 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import OpenAI from 'openai'
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { checkConfig } from '../../core/config/validate.js'
+import { collect, TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/chat-fixtures.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
-import { TIME_ARGS, TOOLS, WEATHER_ARGS } from '../helpers/tool-calls.js'
 import {
   GEMINI_TEXT,
   GEMINI_USAGE,
@@ -48,12 +47,6 @@ const EXPECTED_USAGE = {
     GEMINI_USAGE.promptTokenCount + GEMINI_USAGE.candidatesTokenCount + (GEMINI_USAGE.thoughtsTokenCount ?? 0),
   prompt_tokens_details: { cached_tokens: GEMINI_USAGE.cachedContentTokenCount },
   completion_tokens_details: { reasoning_tokens: GEMINI_USAGE.thoughtsTokenCount },
-}
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = []
-  for await (const chunk of stream) chunks.push(chunk)
-  return chunks
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -5,8 +5,8 @@
  * and what the upstream sees must be what the client asked for.
  */
 import OpenAI from 'openai'
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { collect } from '../helpers/chat-fixtures.js'
 import { startTestGateway, type TestGateway, tsConfig } from '../helpers/gateway.js'
 import { DEFAULT_TEXT, type MockUpstream, type RecordedRequest, startMockUpstream } from '../mocks/openai-upstream.js'
 
@@ -85,12 +85,6 @@ describe('openai SDK through the gateway to an OpenAI upstream', () => {
   const lastUpstreamRequest = (): RecordedRequest => {
     expect(upstream.requests.length).toBeGreaterThan(0)
     return upstream.requests[upstream.requests.length - 1] as RecordedRequest
-  }
-
-  async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-    const chunks: ChatCompletionChunk[] = []
-    for await (const chunk of stream) chunks.push(chunk)
-    return chunks
   }
 
   describe('chat', () => {
