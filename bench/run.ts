@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     chunks: { type: 'string', default: '20' },
     'log-level': { type: 'string', default: 'warn' },
     only: { type: 'string' },
+    modes: { type: 'string' },
     'no-peer': { type: 'boolean', default: false },
     soak: { type: 'string' },
     render: { type: 'boolean', default: false },
@@ -136,7 +137,7 @@ function versions(): string[] {
   ]
 }
 
-const modes: Mode[] = [
+const allModes: Mode[] = [
   { id: 'conc-json', kind: 'concurrency', stream: false, latencyMs: 0, durationS: 0, connections: 0, rate: 0 },
   { id: 'conc-sse', kind: 'concurrency', stream: true, latencyMs: 0, durationS: 0, connections: 0, rate: 0 },
   { id: 'rate-json', kind: 'rate', stream: false, latencyMs: options.latencyMs, durationS: 0, connections: 0, rate: 0 },
@@ -152,6 +153,17 @@ const modes: Mode[] = [
     rate: mode.kind === 'rate' && !sequential ? options.rate : 0,
   }
 })
+
+function selectedModes(): Mode[] {
+  const only = args.modes?.split(',').map((s) => s.trim())
+  for (const id of only ?? [])
+    if (!allModes.some((m) => m.id === id)) {
+      process.stderr.write(`--modes: unknown mode ${id} (one of ${allModes.map((m) => m.id).join(', ')})\n`)
+      process.exit(2)
+    }
+  return allModes.filter((m) => !only || only.includes(m.id))
+}
+const modes = selectedModes()
 
 function selectedContenders(): ContenderId[] {
   const only = args.only?.split(',').map((s) => s.trim())

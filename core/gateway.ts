@@ -3,11 +3,12 @@
  * pools, secret scrubber), the runtime holder and its reloader, and the HTTP
  * server. `gateway start` and the integration tests both build it here.
  */
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DestinationStream, Logger } from 'pino'
 import type { LogLevel } from './config/schema.js'
 import { createApp } from './http/app.js'
+import { createHttpServer } from './http/server.js'
 import { createLogger } from './obs/logger.js'
 import { RuntimeHolder } from './runtime/holder.js'
 import { ProcessState } from './runtime/process-state.js'
@@ -78,7 +79,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     metrics: state.metrics,
     scrub: (text) => state.scrubber.scrub(text),
   })
-  const server = createServer({ keepAliveTimeout: 65_000 }, app)
+  const server = createHttpServer(app)
   const host = options.host ?? runtime.checked.config.server?.host ?? '127.0.0.1'
   const port = options.port ?? runtime.checked.config.server?.port ?? 8787
   await new Promise<void>((resolve, reject) => {
