@@ -16,133 +16,208 @@ import type { CompletionRecord, RequestContext } from '../plugins/types.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Runtime } from '../runtime/runtime.js'
 
-export interface Exchange {
+/** Status recorded when the client went away before the answer was complete (nginx's convention). */
+const CLIENT_CLOSED = 499
+
+/**
+ * A class rather than an object of closures: one request makes one of these,
+ * and its methods are shared, not allocated per request.
+ */
+export class Exchange {
   readonly runtime: Runtime
   /** The authenticated caller (anonymous when auth is off and no key was sent). */
-  principal: Principal
+  principal: Principal = ANONYMOUS
   readonly ctx: RequestContext
   readonly record: CompletionRecord
   /** The request's spans when tracing is on; undefined (and free) when it is off. */
   readonly trace: RequestTrace | undefined
   /** Removes known secrets from text bound for the client. */
   readonly scrub: (text: string) => string
+  readonly #res: Response
+  readonly #started = performance.now()
+  readonly #abort = new AbortController()
+  #admission: Admission | undefined
+  #target: PricedTarget | null = null
+  #streamedText = ''
+  #lastChunkAt: number | null = null
+
+  constructor(
+    req: Request,
+    res: Response,
+    { holder, logger, scrub }: SurfaceDeps,
+    surface: RequestContext['surface'],
+    endpoint: RequestContext['endpoint'],
+  ) {
+    const lease = holder.acquire()
+    this.runtime = lease.runtime
+    this.scrub = scrub
+    this.#res = res
+    let requestLogger: Logger | undefined
+    this.ctx = {
+      requestId: req.id,
+      surface,
+      endpoint,
+      // Replaced by the validated body once the caller is authenticated.
+      body: req.body,
+      headers: req.headers,
+      caller: { key: null, team: null, org: null, metadata: {} },
+      metadata: {},
+      tags: {},
+      route: null,
+      responseHeaders: {},
+      verdicts: {},
+      required: new Set(),
+      // Made on first use: most requests log nothing but their end line, which may be below the level.
+      get logger() {
+        requestLogger ??= logger.child({ requestId: req.id })
+        return requestLogger
+      },
+      signal: this.#abort.signal,
+    }
+    this.trace = this.runtime.tracing?.startRequest(this.ctx)
+    this.record = {
+      requestId: req.id,
+      surface,
+      endpoint,
+      stream: false,
+      status: 0,
+      key: null,
+      team: null,
+      route: null,
+      provider: null,
+      model: null,
+      attempts: 0,
+      durationMs: 0,
+      ttftMs: null,
+      upstreamMs: 0,
+      usage: null,
+      costUsd: null,
+      error: null,
+      tags: this.ctx.tags,
+      verdicts: this.ctx.verdicts,
+      content: { request: null, response: null },
+    }
+    this.runtime.metrics.inFlight.inc()
+    res.on('close', () => this.#closed(logger, () => lease.release()))
+  }
+
   /** Marks which target served the request; also sets the `x-gateway-*` response headers. */
-  served(info: { route: string | null; provider: string; model: string; attempts: number }): void
+  served({
+    route,
+    provider,
+    model,
+    attempts,
+  }: {
+    route: string | null
+    provider: string
+    model: string
+    attempts: number
+  }): void {
+    const { record } = this
+    record.route = route
+    record.provider = provider
+    record.model = model
+    record.attempts = attempts
+    record.content.request = this.ctx.body
+    this.#target = { provider, providerType: this.runtime.routes.provider(provider).type, model }
+    const res = this.#res
+    if (!res.headersSent) {
+      res.setHeader('x-gateway-route', route ?? `${provider}/${model}`)
+      res.setHeader('x-gateway-provider', provider)
+      res.setHeader('x-gateway-model', model)
+      res.setHeader('x-gateway-attempts', String(attempts))
+    }
+  }
+
   /** The answer's text, for the audit record (streams record what was streamed). */
-  answered(text: string | null): void
+  answered(text: string | null): void {
+    this.record.content.response = text
+  }
+
   /** Puts the headers plugins asked for (`ctx.responseHeaders`) on the response; call before the first byte. */
-  sendPluginHeaders(): void
+  sendPluginHeaders(): void {
+    if (this.#res.headersSent) return
+    for (const [name, value] of Object.entries(this.ctx.responseHeaders)) this.#res.setHeader(name, value)
+  }
+
   /** Bills a direct answer as if `provider`/`model` had served it with this usage. */
-  chargeAs(charge: { provider: string; model: string; usage: Usage }): void
+  chargeAs({ provider, model, usage }: { provider: string; model: string; usage: Usage }): void {
+    this.#target = { provider, providerType: this.runtime.routes.provider(provider).type, model }
+    this.record.usage = usage
+  }
+
   /** Holds the request's budget reservation and limits until the exchange settles them at its end. */
-  admitted(admission: Admission): void
-  usage(usage: Usage | null | undefined): void
+  admitted(admission: Admission): void {
+    this.#admission = admission
+  }
+
+  usage(usage: Usage | null | undefined): void {
+    if (usage) this.record.usage = usage
+  }
+
   /** Text streamed to the client, counted for billing when the upstream reports no usage. */
-  streamed(text: string): void
+  streamed(text: string): void {
+    this.#streamedText += text
+  }
+
   /** A stream chunk went out: measures time to first token and the gaps between chunks. */
-  chunkSent(): void
+  chunkSent(): void {
+    const now = performance.now()
+    if (this.#lastChunkAt === null) this.record.ttftMs = Math.round(now - this.#started)
+    else this.runtime.metrics.interChunkSeconds.observe((now - this.#lastChunkAt) / 1000)
+    this.#lastChunkAt = now
+  }
+
   /** Time spent on an upstream attempt or waiting to retry, so the gateway's own time can be told apart. */
-  upstreamTime(ms: number): void
+  upstreamTime(ms: number): void {
+    this.record.upstreamMs += ms
+  }
+
   /**
    * Books the answer's real cost and frees what the request held, before its
    * last bytes go out: a client that sends its next request on receipt must
    * find the budget already settled. Sets `x-gateway-cost-usd` while headers
    * can still be sent. Idempotent; the exchange's end settles whatever was not.
    */
-  settle(): Promise<void>
+  async settle(): Promise<void> {
+    const admission = this.#admission
+    if (!admission) return
+    const usage = this.#billableUsage()
+    this.record.costUsd = admission.costOf(usage, this.#target) / 1e9
+    if (!this.#res.headersSent) this.#res.setHeader('x-gateway-cost-usd', this.record.costUsd.toFixed(9))
+    await admission.settle(usage, this.#target)
+  }
+
   /** Records a failure; the caller renders it in its surface's format. */
-  failed(error: GatewayError): void
-}
-
-/** Status recorded when the client went away before the answer was complete (nginx's convention). */
-const CLIENT_CLOSED = 499
-
-export function openExchange(
-  req: Request,
-  res: Response,
-  { holder, logger, scrub }: SurfaceDeps,
-  surface: RequestContext['surface'],
-  endpoint: RequestContext['endpoint'],
-): Exchange {
-  const lease = holder.acquire()
-  const { runtime } = lease
-  const started = performance.now()
-  const abort = new AbortController()
-  let requestLogger: Logger | undefined
-  const ctx: RequestContext = {
-    requestId: req.id,
-    surface,
-    endpoint,
-    // Replaced by the validated body once the caller is authenticated.
-    body: req.body,
-    headers: req.headers,
-    caller: { key: null, team: null, org: null, metadata: {} },
-    metadata: {},
-    tags: {},
-    route: null,
-    responseHeaders: {},
-    verdicts: {},
-    required: new Set(),
-    // Made on first use: most requests log nothing but their end line, which may be below the level.
-    get logger() {
-      requestLogger ??= logger.child({ requestId: req.id })
-      return requestLogger
-    },
-    signal: abort.signal,
+  failed(error: GatewayError): void {
+    const { record } = this
+    record.status = error.status
+    record.error = { type: error.type, code: error.code ?? '', message: error.message }
+    const attempts = (error as { attempts?: number }).attempts
+    if (attempts) record.attempts = attempts
   }
-  const trace = runtime.tracing?.startRequest(ctx)
-  const record: CompletionRecord = {
-    requestId: req.id,
-    surface,
-    endpoint,
-    stream: false,
-    status: 0,
-    key: null,
-    team: null,
-    route: null,
-    provider: null,
-    model: null,
-    attempts: 0,
-    durationMs: 0,
-    ttftMs: null,
-    upstreamMs: 0,
-    usage: null,
-    costUsd: null,
-    error: null,
-    tags: ctx.tags,
-    verdicts: ctx.verdicts,
-    content: { request: null, response: null },
-  }
-  let admission: Admission | undefined
-  let target: PricedTarget | null = null
-  let streamedText = ''
-  let lastChunkAt: number | null = null
 
   /** The upstream's usage, or, for a stream it never reported, the prompt plus what was streamed. */
-  const billableUsage = (): Usage | null => {
-    if (record.usage || !target || !admission) return record.usage
-    const completion = countTextTokens(streamedText)
-    const prompt = admission.promptTokens
+  #billableUsage(): Usage | null {
+    const { record } = this
+    if (record.usage || !this.#target || !this.#admission) return record.usage
+    const completion = countTextTokens(this.#streamedText)
+    const prompt = this.#admission.promptTokens
     return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
   }
 
-  const settle = async (): Promise<void> => {
-    if (!admission) return
-    const usage = billableUsage()
-    record.costUsd = admission.costOf(usage, target) / 1e9
-    if (!res.headersSent) res.setHeader('x-gateway-cost-usd', record.costUsd.toFixed(9))
-    await admission.settle(usage, target)
-  }
-
-  runtime.metrics.inFlight.inc()
-  res.on('close', () => {
+  /** The response is done (or the client left): settle, measure, log, and run the plugins' onComplete. */
+  #closed(logger: Logger, release: () => void): void {
+    const { record, runtime, ctx } = this
+    const res = this.#res
     const complete = res.writableFinished
-    if (!complete) abort.abort(new Error('client closed the connection'))
+    if (!complete) this.#abort.abort(new Error('client closed the connection'))
     record.status = complete ? record.status || res.statusCode : CLIENT_CLOSED
-    record.durationMs = Math.round(performance.now() - started)
-    void settle().then(() => recordMetrics(runtime, record, billableUsage()))
-    trace?.end(record, runtime.routes)
-    if (record.stream && record.content.response === null && streamedText) record.content.response = streamedText
+    record.durationMs = Math.round(performance.now() - this.#started)
+    void this.settle().then(() => recordMetrics(runtime, record, this.#billableUsage()))
+    this.trace?.end(record, runtime.routes)
+    if (record.stream && record.content.response === null && this.#streamedText)
+      record.content.response = this.#streamedText
     const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
     if (logger.isLevelEnabled(level)) {
       const { tags, verdicts, content: _content, requestId: _id, ...fields } = record
@@ -155,66 +230,7 @@ export function openExchange(
         'request',
       )
     }
-    void runtime.plugins.runComplete(record, ctx).finally(() => lease.release())
-  })
-
-  return {
-    runtime,
-    principal: ANONYMOUS,
-    ctx,
-    record,
-    trace,
-    scrub,
-    served({ route, provider, model, attempts }) {
-      record.route = route
-      record.provider = provider
-      record.model = model
-      record.attempts = attempts
-      record.content.request = ctx.body
-      target = { provider, providerType: runtime.routes.provider(provider).type, model }
-      if (!res.headersSent) {
-        res.setHeader('x-gateway-route', route ?? `${provider}/${model}`)
-        res.setHeader('x-gateway-provider', provider)
-        res.setHeader('x-gateway-model', model)
-        res.setHeader('x-gateway-attempts', String(attempts))
-      }
-    },
-    answered(text) {
-      record.content.response = text
-    },
-    sendPluginHeaders() {
-      if (res.headersSent) return
-      for (const [name, value] of Object.entries(ctx.responseHeaders)) res.setHeader(name, value)
-    },
-    chargeAs({ provider, model, usage }) {
-      target = { provider, providerType: runtime.routes.provider(provider).type, model }
-      record.usage = usage
-    },
-    admitted(held) {
-      admission = held
-    },
-    usage(usage) {
-      if (usage) record.usage = usage
-    },
-    streamed(text) {
-      streamedText += text
-    },
-    chunkSent() {
-      const now = performance.now()
-      if (lastChunkAt === null) record.ttftMs = Math.round(now - started)
-      else runtime.metrics.interChunkSeconds.observe((now - lastChunkAt) / 1000)
-      lastChunkAt = now
-    },
-    upstreamTime(ms) {
-      record.upstreamMs += ms
-    },
-    settle,
-    failed(error) {
-      record.status = error.status
-      record.error = { type: error.type, code: error.code ?? '', message: error.message }
-      const attempts = (error as { attempts?: number }).attempts
-      if (attempts) record.attempts = attempts
-    },
+    void runtime.plugins.runComplete(record, ctx).finally(release)
   }
 }
 
@@ -246,7 +262,7 @@ export function exchangeHandler<Body extends RequestContext['body']>(
   return async (req: Request, res: Response): Promise<void> => {
     let exchange: Exchange | undefined
     try {
-      exchange = openExchange(req, res, deps, surface, endpoint)
+      exchange = new Exchange(req, res, deps, surface, endpoint)
       const { ctx, record, runtime } = exchange
       // Who is calling comes before what they sent: an unauthenticated caller learns nothing about the API.
       const principal = runtime.governor.authenticate(ctx.headers)
