@@ -334,7 +334,9 @@ ${targetRows.join('\n')}
 
 Added latency is the contender's percentile minus the floor's at the same rate (a difference of
 percentiles, not a percentile of differences); TTFT is the time to the first byte of the answer's
-body (the first SSE frame) seen by the client.
+body (the first SSE frame) seen by the client. The RSS rows here are the peak at saturation, a
+stricter reading than the issue's target (RSS < 150 MB after 10 minutes at load, no upward trend),
+which \`npm run bench -- --soak 10\` measures and judges in [SOAK.md](SOAK.md).
 
 ## Summary
 

@@ -134,6 +134,10 @@ function renderSoak(
     ),
   ]
   const growth = last - first
+  const limit = 150 * MB
+  // A run's last third within 5% of its first counts as flat: RSS moves by more than that between GCs.
+  const flat = last <= first * 1.05
+  const finalRss = samples.at(-1)?.rss ?? 0
   return `# Soak: full-chain gateway, RSS over time
 
 Produced by \`${context.command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} (${tookMinutes.toFixed(1)} min).
@@ -146,6 +150,13 @@ Produced by \`${context.command}\` on ${new Date().toISOString().slice(0, 16).re
   (${context.options.chunks} chunks), upstream latency ${context.options.latencyMs} ms, in ${WINDOW_S}-second windows,
   after ${context.options.warmupS} s of warm-up at ${context.options.connections} connections.
 - ${total.toLocaleString('en')} answers, ${failed} failed.
+
+## Target
+
+| target | measured | |
+|---|---|---|
+| RSS < ${limit / MB} MB after ${minutes} min at load (mean of the last third) | ${(last / MB).toFixed(1)} MB (last sample ${(finalRss / MB).toFixed(1)} MB) | ${last < limit ? 'met' : '**missed**'} |
+| no upward trend (last third within 5% of the first) | ${growth >= 0 ? '+' : ''}${(growth / MB).toFixed(1)} MB, slope ${slopeMbPerHour >= 0 ? '+' : ''}${slopeMbPerHour.toFixed(1)} MB/hour | ${flat ? 'met' : '**missed**'} |
 
 ## Trend
 
