@@ -1,37 +1,23 @@
 /**
- * The body of an upstream's error answer (HTTP status >= 400), read so each
- * adapter can classify the error in its provider's terms. The read is
- * bounded: an error body is for a message and a code, and a misbehaving
- * upstream or proxy must not make the gateway buffer an unbounded page.
+ * The body of an upstream's error answer (HTTP status >= 400), as each
+ * adapter classifies it in its provider's terms. post-upstream reads error
+ * bodies whole up to a bound, so this is pure.
  */
-import type { Dispatcher } from 'undici'
-
-/** Largest error body read from an upstream; the rest is discarded. */
-const ERROR_BODY_LIMIT = 64 * 1024
+import type { UpstreamResponse } from './post-upstream.js'
 
 export interface ErrorBody {
-  /** The body as read, up to the limit. */
-  text: string
   /** The body parsed as JSON; undefined when it is not JSON (a proxy's HTML page, say). */
   json: unknown
   /** The message to report when the body names none: the start of the text, or the HTTP status. */
   fallbackMessage: string
 }
 
-export async function readErrorBody(response: Dispatcher.ResponseData): Promise<ErrorBody> {
-  let text = ''
-  try {
-    for await (const chunk of response.body) {
-      if (text.length < ERROR_BODY_LIMIT) text += (chunk as Buffer).toString('utf8')
-    }
-  } catch {
-    // The connection broke while the error arrived: classify by status with what was read.
-  }
+export function errorBodyOf(response: UpstreamResponse): ErrorBody {
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(response.text)
   } catch {
     json = undefined
   }
-  return { text, json, fallbackMessage: text.slice(0, 1000) || `HTTP ${response.statusCode}` }
+  return { json, fallbackMessage: response.text.slice(0, 1000) || `HTTP ${response.statusCode}` }
 }

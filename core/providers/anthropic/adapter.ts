@@ -8,9 +8,9 @@ import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
-import { readErrorBody } from '../error-body.js'
-import { readJson, retryAfterSeconds } from '../openai/adapter.js'
-import { postUpstream } from '../post-upstream.js'
+import { errorBodyOf } from '../error-body.js'
+import { retryAfterSeconds } from '../openai/adapter.js'
+import { jsonOf, postUpstream, streamOf, type UpstreamResponse } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { UpstreamError } from '../upstream-error.js'
@@ -61,15 +61,16 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
     const body = toAnthropicRequest(request, attempt.model, this.#options.maxTokens)
-    const response = await this.#post(body, attempt)
-    if (request.stream) {
+    const stream = request.stream === true
+    const response = await this.#post(body, attempt, stream)
+    if (stream) {
       const includeUsage = request.stream_options?.include_usage === true
       return {
         stream: true,
-        chunks: anthropicChunks(response.body, attempt.signal, { includeUsage, model: attempt.model }),
+        chunks: anthropicChunks(streamOf(response), attempt.signal, { includeUsage, model: attempt.model }),
       }
     }
-    const answer = (await readJson(response, attempt.signal)) as AnthropicResponse
+    const answer = jsonOf(response) as AnthropicResponse
     if (!answer || typeof answer !== 'object' || !Array.isArray(answer.content)) {
       throw new UpstreamError({
         errorClass: 'server_error',
@@ -100,7 +101,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     return { headers, key }
   }
 
-  async #post(body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+  async #post(body: object, attempt: AttemptContext, stream: boolean): Promise<UpstreamResponse> {
     const { headers, key } = this.#credentials(attempt.model)
     headers['x-request-id'] = attempt.requestId
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
@@ -110,9 +111,10 @@ export class AnthropicAdapter implements ProviderAdapter {
       body: JSON.stringify(body),
       signal: attempt.signal,
       timeoutMs: this.#options.timeoutMs,
+      stream,
     })
     if (response.statusCode >= 400) {
-      const error = await readAnthropicError(response)
+      const error = anthropicErrorOf(response)
       judgeKey(this.#keys, key, error, attempt.model)
       throw error
     }
@@ -120,8 +122,8 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 }
 
-async function readAnthropicError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  const { json, fallbackMessage } = await readErrorBody(response)
+function anthropicErrorOf(response: UpstreamResponse): UpstreamError {
+  const { json, fallbackMessage } = errorBodyOf(response)
   const body = (json as { error?: { type?: string; message?: string } } | null | undefined)?.error
   let message = fallbackMessage
   let type: string | null = null

@@ -12,9 +12,9 @@ import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import { type EmbeddingsRequest, type EmbeddingsResponse, floatsToBase64 } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
-import { readErrorBody } from '../error-body.js'
-import { readJson, retryAfterSeconds } from '../openai/adapter.js'
-import { postUpstream } from '../post-upstream.js'
+import { errorBodyOf } from '../error-body.js'
+import { retryAfterSeconds } from '../openai/adapter.js'
+import { jsonOf, postUpstream, streamOf, type UpstreamResponse } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { UpstreamError } from '../upstream-error.js'
@@ -82,18 +82,19 @@ export class BedrockAdapter implements ProviderAdapter {
         body,
         'application/vnd.amazon.eventstream',
         attempt,
+        true,
       )
       return {
         stream: true,
-        chunks: converseStreamChunks(response.body, attempt.signal, {
+        chunks: converseStreamChunks(streamOf(response), attempt.signal, {
           includeUsage: request.stream_options?.include_usage === true,
           model: attempt.model,
           id: completionId(response, attempt),
         }),
       }
     }
-    const response = await this.#post(`/model/${model}/converse`, body, 'application/json', attempt)
-    const answer = (await readJson(response, attempt.signal)) as ConverseResponse
+    const response = await this.#post(`/model/${model}/converse`, body, 'application/json', attempt, false)
+    const answer = jsonOf(response) as ConverseResponse
     if (!answer || typeof answer !== 'object' || !Array.isArray(answer.output?.message?.content)) {
       throw new UpstreamError({ errorClass: 'server_error', message: 'the upstream answer is not a Converse response' })
     }
@@ -118,10 +119,7 @@ export class BedrockAdapter implements ProviderAdapter {
     const data: EmbeddingsResponse['data'] = []
     // Sequential on purpose: a batch fanned out at once would trip Bedrock's per-model request quotas.
     for (const [index, body] of bodies.entries()) {
-      const answer = (await readJson(
-        await this.#post(path, body, 'application/json', attempt),
-        attempt.signal,
-      )) as TitanEmbeddingsResponse
+      const answer = jsonOf(await this.#post(path, body, 'application/json', attempt, false)) as TitanEmbeddingsResponse
       if (!answer || !Array.isArray(answer.embedding)) {
         throw new UpstreamError({ errorClass: 'server_error', message: 'the upstream answer is not a Titan embedding' })
       }
@@ -131,7 +129,13 @@ export class BedrockAdapter implements ProviderAdapter {
     return { object: 'list', data, model: attempt.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }
   }
 
-  async #post(path: string, body: object, accept: string, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+  async #post(
+    path: string,
+    body: object,
+    accept: string,
+    attempt: AttemptContext,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
     const payload = JSON.stringify(body)
     const fullPath = `${this.#basePath}${path}`
     const { headers, key } = await this.#authorize(fullPath, payload, accept, attempt)
@@ -141,9 +145,10 @@ export class BedrockAdapter implements ProviderAdapter {
       body: payload,
       signal: attempt.signal,
       timeoutMs: this.#options.timeoutMs,
+      stream,
     })
     if (response.statusCode >= 400) {
-      const error = await readBedrockError(response)
+      const error = bedrockErrorOf(response)
       if (key) judgeKey(this.#options.keys, key, error, attempt.model)
       throw error
     }
@@ -184,13 +189,13 @@ export class BedrockAdapter implements ProviderAdapter {
 }
 
 /** Bedrock's request id names the completion, so a client's id can be found in AWS's logs. */
-function completionId(response: Dispatcher.ResponseData, attempt: AttemptContext): string {
+function completionId(response: UpstreamResponse, attempt: AttemptContext): string {
   const requestId = response.headers['x-amzn-requestid']
   return `chatcmpl-${typeof requestId === 'string' && requestId ? requestId : attempt.requestId}`
 }
 
-async function readBedrockError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  const { json, fallbackMessage } = await readErrorBody(response)
+function bedrockErrorOf(response: UpstreamResponse): UpstreamError {
+  const { json, fallbackMessage } = errorBodyOf(response)
   let message = fallbackMessage
   const header = response.headers['x-amzn-errortype']
   let type: string | null = typeof header === 'string' ? header : null

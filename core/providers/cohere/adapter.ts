@@ -7,9 +7,8 @@
 import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
-import { readErrorBody } from '../error-body.js'
-import { readJson, retryAfterSeconds } from '../openai/adapter.js'
-import { postUpstream } from '../post-upstream.js'
+import { retryAfterSeconds } from '../openai/adapter.js'
+import { jsonOf, postUpstream, streamOf, type UpstreamResponse } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { UpstreamError } from '../upstream-error.js'
@@ -54,15 +53,16 @@ export class CohereAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
     const body = toCohereRequest(request, attempt.model)
-    const response = await this.#post('/v2/chat', body, attempt)
-    if (request.stream) {
+    const stream = request.stream === true
+    const response = await this.#post('/v2/chat', body, attempt, stream)
+    if (stream) {
       const includeUsage = request.stream_options?.include_usage === true
       return {
         stream: true,
-        chunks: cohereChunks(response.body, attempt.signal, { includeUsage, model: attempt.model }),
+        chunks: cohereChunks(streamOf(response), attempt.signal, { includeUsage, model: attempt.model }),
       }
     }
-    const answer = (await readJson(response, attempt.signal)) as CohereChatResponse
+    const answer = jsonOf(response) as CohereChatResponse
     if (!answer || typeof answer !== 'object' || !answer.message || typeof answer.message !== 'object') {
       throw new UpstreamError({
         errorClass: 'server_error',
@@ -74,8 +74,8 @@ export class CohereAdapter implements ProviderAdapter {
 
   async embeddings(request: EmbeddingsRequest, attempt: AttemptContext): Promise<EmbeddingsResponse> {
     const body = toCohereEmbedRequest(request, attempt.model)
-    const response = await this.#post('/v2/embed', body, attempt)
-    const answer = (await readJson(response, attempt.signal)) as CohereEmbedResponse
+    const response = await this.#post('/v2/embed', body, attempt, false)
+    const answer = jsonOf(response) as CohereEmbedResponse
     if (!answer || typeof answer !== 'object') {
       throw new UpstreamError({
         errorClass: 'server_error',
@@ -85,7 +85,7 @@ export class CohereAdapter implements ProviderAdapter {
     return fromCohereEmbedResponse(answer, request, attempt.model, body.texts.length)
   }
 
-  async #post(path: string, body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+  async #post(path: string, body: object, attempt: AttemptContext, stream: boolean): Promise<UpstreamResponse> {
     // Taken before anything else: with no usable key the upstream is not called at all.
     const key = takeKey(this.#options.keys, attempt.model)
     const headers: Record<string, string> = {
@@ -102,9 +102,10 @@ export class CohereAdapter implements ProviderAdapter {
       body: JSON.stringify(body),
       signal: attempt.signal,
       timeoutMs: this.#options.timeoutMs,
+      stream,
     })
     if (response.statusCode >= 400) {
-      const error = await readCohereError(response)
+      const error = cohereErrorOf(response)
       judgeKey(this.#options.keys, key, error, attempt.model)
       throw error
     }
@@ -112,8 +113,7 @@ export class CohereAdapter implements ProviderAdapter {
   }
 }
 
-async function readCohereError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  const { text } = await readErrorBody(response)
-  const message = messageOfErrorBody(text, response.statusCode)
+function cohereErrorOf(response: UpstreamResponse): UpstreamError {
+  const message = messageOfErrorBody(response.text, response.statusCode)
   return errorFromCohere(response.statusCode, message, retryAfterSeconds(response.headers))
 }

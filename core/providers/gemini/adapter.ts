@@ -14,8 +14,7 @@ import type { Dispatcher } from 'undici'
 import type { ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
-import { readJson } from '../openai/adapter.js'
-import { postUpstream } from '../post-upstream.js'
+import { jsonOf, postUpstream, streamOf, type UpstreamResponse } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
 import { UpstreamError } from '../upstream-error.js'
@@ -26,7 +25,7 @@ import {
   toBatchEmbedRequest,
   toVertexPredictRequest,
 } from './embeddings.js'
-import { readGoogleError } from './errors.js'
+import { googleErrorOf } from './errors.js'
 import { geminiChunks } from './stream.js'
 import { toGeminiRequest } from './translate-request.js'
 import { fromGeminiResponse } from './translate-response.js'
@@ -88,16 +87,17 @@ export class GeminiAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
     const body = toGeminiRequest(request, attempt.model)
-    const operation = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
-    const response = await this.#post(operation, body, attempt)
-    if (request.stream) {
+    const stream = request.stream === true
+    const operation = stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
+    const response = await this.#post(operation, body, attempt, stream)
+    if (stream) {
       const includeUsage = request.stream_options?.include_usage === true
       return {
         stream: true,
-        chunks: geminiChunks(response.body, attempt.signal, { includeUsage, model: attempt.model }),
+        chunks: geminiChunks(streamOf(response), attempt.signal, { includeUsage, model: attempt.model }),
       }
     }
-    const answer = (await readJson(response, attempt.signal)) as GeminiResponse
+    const answer = jsonOf(response) as GeminiResponse
     if (!answer || typeof answer !== 'object' || (!Array.isArray(answer.candidates) && !answer.promptFeedback)) {
       throw new UpstreamError({
         errorClass: 'server_error',
@@ -109,11 +109,11 @@ export class GeminiAdapter implements ProviderAdapter {
 
   async embeddings(request: EmbeddingsRequest, attempt: AttemptContext): Promise<EmbeddingsResponse> {
     if (this.type === 'vertex') {
-      const response = await this.#post('predict', toVertexPredictRequest(request), attempt)
-      return fromVertexPredictResponse(await readJson(response, attempt.signal), request, attempt.model)
+      const response = await this.#post('predict', toVertexPredictRequest(request), attempt, false)
+      return fromVertexPredictResponse(jsonOf(response), request, attempt.model)
     }
-    const response = await this.#post('batchEmbedContents', toBatchEmbedRequest(request, attempt.model), attempt)
-    return fromBatchEmbedResponse(await readJson(response, attempt.signal), request, attempt.model)
+    const response = await this.#post('batchEmbedContents', toBatchEmbedRequest(request, attempt.model), attempt, false)
+    return fromBatchEmbedResponse(jsonOf(response), request, attempt.model)
   }
 
   /** Request headers with a key from the pool or a Vertex token; fails without a call when no key can be used now. */
@@ -134,7 +134,7 @@ export class GeminiAdapter implements ProviderAdapter {
     return { headers, credential: { kind: 'key', key } }
   }
 
-  async #post(operation: string, body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+  async #post(operation: string, body: object, attempt: AttemptContext, stream: boolean): Promise<UpstreamResponse> {
     const { headers, credential } = await this.#credentials(attempt)
     headers['x-request-id'] = attempt.requestId
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
@@ -146,9 +146,10 @@ export class GeminiAdapter implements ProviderAdapter {
       body: JSON.stringify(body),
       signal: attempt.signal,
       timeoutMs: this.#options.timeoutMs,
+      stream,
     })
     if (response.statusCode >= 400) {
-      const error = await readGoogleError(response)
+      const error = googleErrorOf(response)
       if (credential.kind === 'key') {
         judgeKey(
           (this.#options.auth as Extract<GeminiAuth, { kind: 'api-key' }>).keys,

@@ -4,9 +4,9 @@
  * decides where it is known, the HTTP status otherwise; errors that arrive
  * inside a 200 stream carry the same body, without an HTTP status.
  */
-import type { Dispatcher } from 'undici'
-import { readErrorBody } from '../error-body.js'
+import { errorBodyOf } from '../error-body.js'
 import { retryAfterSeconds } from '../openai/adapter.js'
+import type { UpstreamResponse } from '../post-upstream.js'
 import { classifyStatus, UpstreamError, type UpstreamErrorClass } from '../upstream-error.js'
 import type { GoogleErrorBody } from './wire.js'
 
@@ -69,9 +69,9 @@ function retryDelayOf(body: GoogleErrorBody['error'] | undefined): number | unde
   return undefined
 }
 
-/** Reads an error response's body (bounded) and classifies it. */
-export async function readGoogleError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  const { json, fallbackMessage } = await readErrorBody(response)
+/** Classifies an error answer by its status and body. */
+export function googleErrorOf(response: UpstreamResponse): UpstreamError {
+  const { json, fallbackMessage } = errorBodyOf(response)
   const parsed = json as GoogleErrorBody | GoogleErrorBody[] | null | undefined
   // Some Google front ends wrap the error in a one-element array.
   const first = Array.isArray(parsed) ? parsed[0] : parsed

@@ -7,11 +7,11 @@ import type { Dispatcher } from 'undici'
 import type { ChatCompletion, ChatRequest } from '../../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/embeddings.js'
 import type { PoolKey } from '../../routing/key-pool.js'
-import { readErrorBody } from '../error-body.js'
-import { postUpstream } from '../post-upstream.js'
+import { errorBodyOf } from '../error-body.js'
+import { jsonOf, postUpstream, streamOf, type UpstreamResponse } from '../post-upstream.js'
 import type { AttemptContext, ChatResult, ProviderAdapter } from '../provider.js'
 import { judgeKey, type ProviderKeys, takeKey } from '../provider-keys.js'
-import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
+import { classifyStatus, UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import type { OpenAIFamilyPreset } from './presets.js'
 import { sseChunks } from './sse-chunks.js'
@@ -55,13 +55,15 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   async chat(request: ChatRequest, attempt: AttemptContext): Promise<ChatResult> {
+    const stream = request.stream === true
     const response = await this.#post(
       '/chat/completions',
       { ...withoutThinkingBlocks(request), model: attempt.model },
       attempt,
+      stream,
     )
-    if (request.stream) return { stream: true, chunks: sseChunks(response.body, attempt.signal) }
-    return { stream: false, completion: (await readJson(response, attempt.signal)) as ChatCompletion }
+    if (stream) return { stream: true, chunks: sseChunks(streamOf(response), attempt.signal) }
+    return { stream: false, completion: jsonOf(response) as ChatCompletion }
   }
 
   async embeddings(request: EmbeddingsRequest, attempt: AttemptContext): Promise<EmbeddingsResponse> {
@@ -72,8 +74,8 @@ export class OpenAIAdapter implements ProviderAdapter {
         message: `provider '${this.name}' (${this.type}) does not serve embeddings`,
       })
     }
-    const response = await this.#post('/embeddings', { ...request, model: attempt.model }, attempt)
-    return (await readJson(response, attempt.signal)) as EmbeddingsResponse
+    const response = await this.#post('/embeddings', { ...request, model: attempt.model }, attempt, false)
+    return jsonOf(response) as EmbeddingsResponse
   }
 
   /** Path for an operation: appended to the base URL, or under the Azure deployment. */
@@ -98,7 +100,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     return { headers, key }
   }
 
-  async #post(operation: string, body: object, attempt: AttemptContext): Promise<Dispatcher.ResponseData> {
+  async #post(operation: string, body: object, attempt: AttemptContext, stream: boolean): Promise<UpstreamResponse> {
     const { headers, key } = this.#credentials(attempt.model)
     headers['x-request-id'] = attempt.requestId
     if (attempt.traceparent) headers.traceparent = attempt.traceparent
@@ -108,9 +110,10 @@ export class OpenAIAdapter implements ProviderAdapter {
       body: JSON.stringify(body),
       signal: attempt.signal,
       timeoutMs: this.#options.timeoutMs,
+      stream,
     })
     if (response.statusCode >= 400) {
-      const error = await readUpstreamError(response)
+      const error = upstreamErrorOf(response)
       if (key) judgeKey(this.#keys, key, error, attempt.model)
       throw error
     }
@@ -118,23 +121,8 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 }
 
-/** A reset or stall while the body arrives is a transport failure; a body that is not JSON is the upstream's. */
-export async function readJson(response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
-  let text: string
-  try {
-    text = await response.body.text()
-  } catch (error) {
-    throw toTransportError(error, signal, 'body')
-  }
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new UpstreamError({ errorClass: 'server_error', message: 'the upstream answer is not valid JSON' })
-  }
-}
-
-async function readUpstreamError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-  const { json, fallbackMessage } = await readErrorBody(response)
+function upstreamErrorOf(response: UpstreamResponse): UpstreamError {
+  const { json, fallbackMessage } = errorBodyOf(response)
   const body = (
     json as
       | { error?: { message?: string; code?: string | null; type?: string; param?: string | null } | string }
@@ -163,7 +151,7 @@ async function readUpstreamError(response: Dispatcher.ResponseData): Promise<Ups
   })
 }
 
-export function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number | undefined {
+export function retryAfterSeconds(headers: UpstreamResponse['headers']): number | undefined {
   const ms = Number(headers['retry-after-ms'])
   if (Number.isFinite(ms) && ms >= 0) return ms / 1000
   const raw = headers['retry-after']
