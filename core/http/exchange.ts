@@ -15,6 +15,7 @@ import type { RequestTrace } from '../obs/tracing.js'
 import type { CompletionRecord, RequestContext } from '../plugins/types.js'
 import type { RuntimeHolder } from '../runtime/holder.js'
 import type { Runtime } from '../runtime/runtime.js'
+import { ExchangeContext } from './request-context.js'
 
 /** Status recorded when the client went away before the answer was complete (nginx's convention). */
 const CLIENT_CLOSED = 499
@@ -52,28 +53,18 @@ export class Exchange {
     this.runtime = lease.runtime
     this.scrub = scrub
     this.#res = res
-    let requestLogger: Logger | undefined
-    this.ctx = {
-      requestId: req.id,
-      surface,
-      endpoint,
-      // Replaced by the validated body once the caller is authenticated.
-      body: req.body,
-      headers: req.headers,
-      caller: { key: null, team: null, org: null, metadata: {} },
-      metadata: {},
-      tags: {},
-      route: null,
-      responseHeaders: {},
-      verdicts: {},
-      required: new Set(),
-      // Made on first use: most requests log nothing but their end line, which may be below the level.
-      get logger() {
-        requestLogger ??= logger.child({ requestId: req.id })
-        return requestLogger
+    this.ctx = new ExchangeContext(
+      {
+        requestId: req.id,
+        surface,
+        endpoint,
+        // Replaced by the validated body once the caller is authenticated.
+        body: req.body,
+        headers: req.headers,
+        signal: this.#abort.signal,
       },
-      signal: this.#abort.signal,
-    }
+      logger,
+    )
     this.trace = this.runtime.tracing?.startRequest(this.ctx)
     this.record = {
       requestId: req.id,
