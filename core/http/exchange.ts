@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'express'
 import type { Logger } from 'pino'
+import { Abort, type AbortLike } from '../abort.js'
 import type { Usage } from '../canonical/chat.js'
 import { GatewayError, isGatewayError } from '../errors.js'
 import type { Admission, PricedTarget } from '../governance/governor.js'
@@ -36,7 +37,7 @@ export class Exchange {
   readonly scrub: (text: string) => string
   readonly #res: Response
   readonly #started = performance.now()
-  readonly #abort = new AbortController()
+  readonly #abort = new Abort()
   #admission: Admission | undefined
   #target: PricedTarget | null = null
   #streamedText = ''
@@ -61,8 +62,8 @@ export class Exchange {
         // Replaced by the validated body once the caller is authenticated.
         body: req.body,
         headers: req.headers,
-        signal: this.#abort.signal,
       },
+      this.#abort,
       logger,
     )
     this.trace = this.runtime.tracing?.startRequest(this.ctx)
@@ -90,6 +91,11 @@ export class Exchange {
     }
     this.runtime.metrics.inFlight.inc()
     res.on('close', () => this.#closed(logger, () => lease.release()))
+  }
+
+  /** Aborted when the client goes away before the answer is complete. */
+  get signal(): AbortLike {
+    return this.#abort
   }
 
   /** Marks which target served the request; also sets the `x-gateway-*` response headers. */
@@ -270,7 +276,7 @@ export function exchangeHandler<Body extends RequestContext['body']>(
       record.stream = (ctx.body as { stream?: unknown }).stream === true
       await serve(exchange, res)
     } catch (error) {
-      if (exchange?.ctx.signal.aborted) return
+      if (exchange?.signal.aborted) return
       const clientError = asGatewayError(error, exchange?.ctx.logger ?? deps.logger)
       exchange?.failed(clientError)
       await exchange?.settle()

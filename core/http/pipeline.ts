@@ -22,7 +22,7 @@ export function routeOptions(exchange: Exchange, route: CompiledRoute, stream: b
   const { runtime, ctx } = exchange
   const { state, breaker } = runtime.routing
   return {
-    signal: ctx.signal,
+    signal: exchange.signal,
     state,
     breaker,
     stream,

@@ -11,6 +11,7 @@
  * nothing per request.
  */
 import type { Logger } from 'pino'
+import type { Abort } from '../abort.js'
 import type { Caller, RequestContext } from '../plugins/types.js'
 
 export class ExchangeContext implements RequestContext {
@@ -26,12 +27,13 @@ export class ExchangeContext implements RequestContext {
   readonly responseHeaders: Record<string, string> = {}
   readonly verdicts: RequestContext['verdicts'] = {}
   readonly required = new Set<string>()
-  readonly signal: AbortSignal
+  readonly #abort: Abort
   readonly #parentLogger: Logger
   #logger: Logger | undefined
 
   constructor(
-    init: Pick<RequestContext, 'requestId' | 'surface' | 'endpoint' | 'body' | 'headers' | 'signal'>,
+    init: Pick<RequestContext, 'requestId' | 'surface' | 'endpoint' | 'body' | 'headers'>,
+    abort: Abort,
     logger: Logger,
   ) {
     this.requestId = init.requestId
@@ -39,8 +41,13 @@ export class ExchangeContext implements RequestContext {
     this.endpoint = init.endpoint
     this.body = init.body
     this.headers = init.headers
-    this.signal = init.signal
+    this.#abort = abort
     this.#parentLogger = logger
+  }
+
+  /** A real AbortSignal for plugins, made on first use; the gateway's own code uses the exchange's `Abort`. */
+  get signal(): AbortSignal {
+    return this.#abort.signal
   }
 
   /** Made on first use: most requests log nothing but their end line, which may be below the level. */

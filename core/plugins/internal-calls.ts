@@ -4,6 +4,7 @@
  * fallbacks and breakers, but not through governance, policies or plugins,
  * so a plugin cannot recurse into itself.
  */
+import { Abort, type AbortLike } from '../abort.js'
 import type { ChatCompletion, ChatRequest } from '../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js'
 import type { ProviderAdapter } from '../providers/provider.js'
@@ -16,12 +17,12 @@ export function internalCalls(runtime: () => Runtime): InternalCalls {
   const call = async <T>(
     model: string,
     signal: AbortSignal | undefined,
-    attempt: (provider: ProviderAdapter, model: string, signal: AbortSignal) => Promise<T>,
+    attempt: (provider: ProviderAdapter, model: string, signal: AbortLike) => Promise<T>,
   ): Promise<T> => {
     const current = runtime()
     const route = current.routes.resolve(model)
     const options: ExecuteOptions = {
-      signal: signal ?? new AbortController().signal,
+      signal: signal ?? new Abort(),
       state: current.routing.state,
       breaker: current.routing.breaker,
       stream: false,

@@ -14,6 +14,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import type { AbortLike } from '../abort.js'
 import { toTransportError, UpstreamError } from './upstream-error.js'
 
 export interface UpstreamPost {
@@ -22,7 +23,7 @@ export interface UpstreamPost {
   headers: Record<string, string>
   /** The serialized body, exactly as sent (and, for Bedrock, as signed). */
   body: string
-  signal: AbortSignal
+  signal: AbortLike
   timeoutMs: number
   /** Whether a successful answer is read as it arrives (true) or whole (false). */
   stream: boolean
@@ -73,7 +74,8 @@ async function openStream(pool: Dispatcher, post: UpstreamPost): Promise<Upstrea
       path: post.path,
       headers: post.headers,
       body: post.body,
-      signal: post.signal,
+      // undici takes any EventTarget-like signal (it only listens for 'abort'), so no AbortSignal is made for it.
+      signal: post.signal as AbortSignal,
       headersTimeout: post.timeoutMs,
       bodyTimeout: post.timeoutMs,
     })
@@ -116,7 +118,7 @@ function readWhole(pool: Dispatcher, post: UpstreamPost): Promise<UpstreamRespon
 
 /** Collects one answer's bytes; the client's signal aborts the call while it runs. */
 class WholeAnswer implements Dispatcher.DispatchHandler {
-  readonly #signal: AbortSignal
+  readonly #signal: AbortLike
   readonly #resolve: (response: UpstreamResponse) => void
   readonly #reject: (error: unknown) => void
   #controller: Dispatcher.DispatchController | undefined
@@ -125,11 +127,11 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   readonly #parts: Buffer[] = []
   #bytes = 0
 
-  constructor(signal: AbortSignal, resolve: (response: UpstreamResponse) => void, reject: (error: unknown) => void) {
+  constructor(signal: AbortLike, resolve: (response: UpstreamResponse) => void, reject: (error: unknown) => void) {
     this.#signal = signal
     this.#resolve = resolve
     this.#reject = reject
-    signal.addEventListener('abort', this, { once: true })
+    signal.addEventListener('abort', this.#onAbort, { once: true })
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -138,8 +140,7 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
     if (this.#signal.aborted) controller.abort(this.#signal.reason as Error)
   }
 
-  /** The signal's abort listener (the handler itself, so no closure is made per call). */
-  handleEvent(): void {
+  readonly #onAbort = (): void => {
     this.#controller?.abort(this.#signal.reason as Error)
   }
 
@@ -155,7 +156,7 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.#signal.removeEventListener('abort', this)
+    this.#signal.removeEventListener('abort', this.#onAbort)
     const parts = this.#parts
     const whole = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.#bytes)
     const text = whole.toString(
@@ -167,7 +168,7 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#signal.removeEventListener('abort', this)
+    this.#signal.removeEventListener('abort', this.#onAbort)
     // An error answer that broke off is still an answer: classified by its status and what was read.
     if (this.#statusCode >= 400) {
       this.onResponseEnd()

@@ -1,3 +1,4 @@
+import type { AbortLike } from '../abort.js'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../canonical/chat.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js'
 
@@ -6,7 +7,7 @@ export interface AttemptContext {
   /** The model name at the provider (the part after "provider/"). */
   model: string
   /** Aborted when the client goes away or the attempt is abandoned. */
-  signal: AbortSignal
+  signal: AbortLike
   requestId: string
   /** W3C `traceparent` of this attempt's span, sent upstream; only when tracing is on. */
   traceparent?: string

@@ -5,8 +5,10 @@
  * UpstreamError; the body is destroyed however the reading ends (finished,
  * failed, or the consumer stopping early), so the pooled connection is freed.
  */
+
 import type { Readable } from 'node:stream'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { AbortLike } from '../abort.js'
 import { toTransportError, UpstreamError } from './upstream-error.js'
 
 /**
@@ -26,7 +28,7 @@ export function sseEventData(event: EventSourceMessage): object {
   return data && typeof data === 'object' ? data : {}
 }
 
-export async function* sseEvents(body: Readable, signal: AbortSignal): AsyncGenerator<EventSourceMessage> {
+export async function* sseEvents(body: Readable, signal: AbortLike): AsyncGenerator<EventSourceMessage> {
   const pending: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (event) => pending.push(event) })
   const decoder = new TextDecoder()

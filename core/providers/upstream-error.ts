@@ -2,6 +2,8 @@
  * A failed attempt at a provider, classified so the router can decide to
  * fall back, and the surface can tell the client something true and useful.
  */
+
+import type { AbortLike } from '../abort.js'
 import { GatewayError } from '../errors.js'
 
 /** Classes of upstream failure; retry and fallback rules in the config are written in these. */
@@ -90,7 +92,7 @@ export function classifyStatus(status: number, code: string | null, message: str
  * was arriving (`body`), which the client is told apart. Client aborts, and
  * errors already classified, pass through.
  */
-export function toTransportError(error: unknown, signal: AbortSignal, phase: 'connect' | 'body' = 'connect'): unknown {
+export function toTransportError(error: unknown, signal: AbortLike, phase: 'connect' | 'body' = 'connect'): unknown {
   if (signal.aborted || error instanceof UpstreamError) return error
   const { code, message } = error as { code?: string; message?: string }
   const detail = code ?? message ?? 'connection failed'

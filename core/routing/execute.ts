@@ -7,6 +7,7 @@
  * client sees.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Abort, type AbortLike, toAbortSignal } from '../abort.js'
 import { GatewayError } from '../errors.js'
 import type { ProviderAdapter } from '../providers/provider.js'
 import { toClientError, UpstreamError } from '../providers/upstream-error.js'
@@ -41,7 +42,7 @@ export interface AttemptObserver {
 
 export interface ExecuteOptions {
   /** The client's signal: its abort ends everything. */
-  signal: AbortSignal
+  signal: AbortLike
   state: RoutingState
   breaker: BreakerSettings
   strategy: Omit<StrategyContext, 'table'>
@@ -59,7 +60,7 @@ export interface ExecuteOptions {
 }
 
 /** One attempt at a target; `attempt` counts the request's attempts so far, this one included. */
-export type Attempt<T> = (provider: ProviderAdapter, model: string, signal: AbortSignal, attempt: number) => Promise<T>
+export type Attempt<T> = (provider: ProviderAdapter, model: string, signal: AbortLike, attempt: number) => Promise<T>
 
 /** Failures that say something about the target's health, and so count towards its breaker. */
 const BREAKER_CLASSES = new Set(['rate_limited', 'overloaded', 'server_error', 'timeout', 'connection'])
@@ -124,7 +125,7 @@ export async function executeRoute<T>(
             delayMs,
             ms: Date.now() - attemptStarted,
           })
-          await sleep(delayMs, undefined, { signal: options.signal })
+          await sleep(delayMs, undefined, { signal: toAbortSignal(options.signal) })
           continue
         }
         if (error.errorClass === 'context_length_exceeded' && route.onContextLength && Date.now() < deadline) {
@@ -200,9 +201,9 @@ export function retryDelay(
 }
 
 /** Runs an attempt with its own signal: aborted by the client or when `ms` pass; a timeout becomes an UpstreamError. */
-async function withTimeout<T>(client: AbortSignal, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withTimeout<T>(client: AbortLike, ms: number, run: (signal: AbortLike) => Promise<T>): Promise<T> {
   if (!Number.isFinite(ms)) return run(client)
-  const controller = new AbortController()
+  const controller = new Abort()
   // The attempt's signal outlives the attempt when it returns a stream: client aborts must still reach it.
   client.addEventListener('abort', () => controller.abort(client.reason), { once: true })
   let timedOut = false
@@ -214,7 +215,7 @@ async function withTimeout<T>(client: AbortSignal, ms: number, run: (signal: Abo
     Math.max(0, ms),
   )
   try {
-    return await run(controller.signal)
+    return await run(controller)
   } catch (error) {
     if (timedOut && !client.aborted) {
       throw new UpstreamError({ errorClass: 'timeout', message: `no answer within ${Math.round(ms)} ms` })

@@ -127,7 +127,7 @@ async function relayStream(
         if (backpressure) await backpressure
         exchange.chunkSent()
       }
-      if (ctx.signal.aborted) return
+      if (exchange.signal.aborted) return
       next = await chunks.next()
     }
     await respondPolicies(exchange, null)
@@ -135,7 +135,7 @@ async function relayStream(
     const last = encoder.end()
     if (last) await writer.write(last)
   } catch (error) {
-    if (ctx.signal.aborted) return
+    if (exchange.signal.aborted) return
     const failure = error instanceof UpstreamError ? toClientError(error, provider) : asGatewayError(error, ctx.logger)
     exchange.failed(failure)
     ctx.logger.warn({ provider, err: error }, 'stream failed after it started; sent an error frame')

@@ -6,8 +6,10 @@
  * when asked for. An `error` event, a dropped connection, or a stream that
  * ends before `message_stop` becomes an UpstreamError.
  */
+
 import type { Readable } from 'node:stream'
 import type { EventSourceMessage } from 'eventsource-parser'
+import type { AbortLike } from '../../abort.js'
 import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds } from '../../canonical/chat.js'
 import { sseEventData, sseEvents } from '../sse-events.js'
 import { streamEndedEarly } from '../upstream-error.js'
@@ -34,7 +36,7 @@ interface AnthropicEvent {
 
 export async function* anthropicChunks(
   body: Readable,
-  signal: AbortSignal,
+  signal: AbortLike,
   options: { includeUsage: boolean; model: string },
 ): AsyncGenerator<ChatChunk> {
   const usage = new AnthropicStreamUsage()

@@ -6,7 +6,9 @@
  * usage chunk when asked for. An exception frame, a dropped connection, or a
  * stream that ends before `messageStop` becomes an UpstreamError.
  */
+
 import type { Readable } from 'node:stream'
+import type { AbortLike } from '../../abort.js'
 import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds, type Usage } from '../../canonical/chat.js'
 import { streamEndedEarly, toTransportError, UpstreamError } from '../upstream-error.js'
 import { errorFromBedrock } from './errors.js'
@@ -32,7 +34,7 @@ interface ConverseStreamEvent {
 
 export async function* converseStreamChunks(
   body: Readable,
-  signal: AbortSignal,
+  signal: AbortLike,
   options: { includeUsage: boolean; model: string; id: string },
 ): AsyncGenerator<ChatChunk> {
   /** Bedrock content-block index -> OpenAI tool-call index. */

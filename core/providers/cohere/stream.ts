@@ -14,8 +14,10 @@
  * stream that ends before `message-end` becomes an UpstreamError. Content
  * and tool-call ends, citations and debug events carry nothing for the client.
  */
+
 import type { Readable } from 'node:stream'
 import type { EventSourceMessage } from 'eventsource-parser'
+import type { AbortLike } from '../../abort.js'
 import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds } from '../../canonical/chat.js'
 import { sseEventData, sseEvents } from '../sse-events.js'
 import { streamEndedEarly } from '../upstream-error.js'
@@ -40,7 +42,7 @@ interface CohereStreamEvent {
 
 export async function* cohereChunks(
   body: Readable,
-  signal: AbortSignal,
+  signal: AbortLike,
   options: { includeUsage: boolean; model: string },
 ): AsyncGenerator<ChatChunk> {
   /** Cohere's tool-call index -> OpenAI tool-call index (the order the calls started). */

@@ -10,7 +10,9 @@
  * candidate finished. An error frame, a dropped connection, or an end before
  * a finish becomes an UpstreamError.
  */
+
 import type { Readable } from 'node:stream'
+import type { AbortLike } from '../../abort.js'
 import { type ChatChunk, type ChatChunkDelta, type FinishReason, nowSeconds } from '../../canonical/chat.js'
 import { sseEventData, sseEvents } from '../sse-events.js'
 import { streamEndedEarly } from '../upstream-error.js'
@@ -26,7 +28,7 @@ interface CandidateState {
 
 export async function* geminiChunks(
   body: Readable,
-  signal: AbortSignal,
+  signal: AbortLike,
   options: { includeUsage: boolean; model: string },
 ): AsyncGenerator<ChatChunk> {
   const usage = new GeminiStreamUsage()

@@ -8,8 +8,10 @@
  * fetch is an `auth` UpstreamError and is not cached, so the next request
  * tries again. Neither the private key nor a token is ever put in a message.
  */
+
 import { sign } from 'node:crypto'
 import type { Dispatcher } from 'undici'
+import type { AbortLike } from '../../abort.js'
 import { toTransportError, UpstreamError } from '../upstream-error.js'
 import type { UpstreamPools } from '../upstream-pools.js'
 import type { ServiceAccount } from './service-account.js'
@@ -46,7 +48,7 @@ export class VertexTokenSource {
   }
 
   /** A valid access token; `signal` lets a caller stop waiting without cancelling the shared fetch. */
-  async token(signal: AbortSignal): Promise<string> {
+  async token(signal: AbortLike): Promise<string> {
     const cached = this.#token
     if (cached && this.#now() < cached.renewAt) return cached.value
     if (!this.#inFlight) {
@@ -144,7 +146,7 @@ function tokenEndpointError(message: string): UpstreamError {
 }
 
 /** Waits for `promise` unless `signal` aborts first (the promise itself goes on). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: AbortLike): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason)

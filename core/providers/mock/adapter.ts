@@ -7,8 +7,10 @@
  * when tools are offered, honours `max_tokens`, streams in word chunks, and
  * embeds text as a stable unit vector derived from its SHA-256.
  */
+
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { type AbortLike, toAbortSignal } from '../../abort.js'
 import {
   type ChatChunk,
   type ChatCompletion,
@@ -136,7 +138,7 @@ export class MockAdapter implements ProviderAdapter {
   async *#streamOf(
     answer: MockAnswer,
     meta: { id: string; created: number; model: string; includeUsage: boolean },
-    signal: AbortSignal,
+    signal: AbortLike,
   ): AsyncGenerator<ChatChunk> {
     const chunk = (
       delta: ChatChunk['choices'][number]['delta'],
@@ -178,8 +180,8 @@ export class MockAdapter implements ProviderAdapter {
     }
   }
 
-  async #delay(ms: number | undefined, signal: AbortSignal): Promise<void> {
-    if (ms) await sleep(ms, undefined, { signal })
+  async #delay(ms: number | undefined, signal: AbortLike): Promise<void> {
+    if (ms) await sleep(ms, undefined, { signal: toAbortSignal(signal) })
   }
 }
 

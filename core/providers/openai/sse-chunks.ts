@@ -4,12 +4,14 @@
  * `{"error": ...}` frame, a dropped connection, a stall, or a body that ends
  * before the answer did becomes an UpstreamError.
  */
+
 import type { Readable } from 'node:stream'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { AbortLike } from '../../abort.js'
 import type { ChatChunk } from '../../canonical/chat.js'
 import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
 
-export async function* sseChunks(body: Readable, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+export async function* sseChunks(body: Readable, signal: AbortLike): AsyncGenerator<ChatChunk> {
   const pending: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (event) => pending.push(event) })
   const decoder = new TextDecoder()
