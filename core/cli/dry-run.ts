@@ -133,7 +133,7 @@ async function candidateOrder(
 ): Promise<string[]> {
   const order: string[] = []
   const { state } = runtime.routing
-  for await (const target of candidates(route, {
+  for (const target of await candidates(route, {
     table: runtime.routes,
     latency: (t) => state.latency.average(t),
     price: (t) => {

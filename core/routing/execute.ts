@@ -78,13 +78,13 @@ export async function executeRoute<T>(
     : route.timeouts.attemptMs
   const fallbackOn = options.override?.noFallback ? new Set() : route.fallbackOn
   const targets = options.override?.target
-    ? single(options.override.target)
-    : candidates(route, { ...options.strategy, table })
+    ? [options.override.target]
+    : await candidates(route, { ...options.strategy, table })
   let attempts = 0
   let skipped = 0
   let last: { error: UpstreamError; provider: string } | undefined
 
-  for await (const { provider, model } of targets) {
+  for (const { provider, model } of targets) {
     const id = options.targetKey(provider, model)
     const breaker = options.state.breaker(id, options.breaker)
     if (!breaker.tryAcquire()) {
@@ -231,10 +231,6 @@ function exhausted(error: UpstreamError, provider: string, attempts: number): Ga
   // The gateway has already retried and fallen back; an SDK retrying on top multiplies the load.
   if (attempts > 1 && clientError.status >= 429) clientError.headers['x-should-retry'] = 'false'
   return Object.assign(clientError, { attempts })
-}
-
-async function* single(target: ModelTarget): AsyncGenerator<ModelTarget> {
-  yield target
 }
 
 /** The larger-context target as a route of its own, within what is left of this request's total deadline. */

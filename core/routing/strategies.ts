@@ -26,19 +26,29 @@ export interface StrategyContext {
 /** Chance that least-latency tries a random target first, so a target that was slow once gets measured again. */
 export const EXPLORATION_RATE = 0.1
 
-export async function* candidates(
+/**
+ * Every target to try, in order. Worked out whole before the first attempt
+ * (a list, not a lazy generator: an async generator costs several promise
+ * turns per target on every request, and nested strategies are cheap to
+ * decide up front).
+ */
+export async function candidates(
   route: CompiledRoute,
   context: StrategyContext,
   visiting: ReadonlySet<string> = new Set(),
-): AsyncGenerator<ModelTarget> {
+): Promise<ModelTarget[]> {
+  const out: ModelTarget[] = []
   for (const target of await ordered(route, context)) {
     if (target.kind === 'model') {
-      yield { provider: target.provider, model: target.model }
+      out.push({ provider: target.provider, model: target.model })
       continue
     }
     const nested = context.table.get(target.route)
-    if (nested && !visiting.has(target.route)) yield* candidates(nested, context, new Set([...visiting, target.route]))
+    if (nested && !visiting.has(target.route)) {
+      out.push(...(await candidates(nested, context, new Set([...visiting, target.route]))))
+    }
   }
+  return out
 }
 
 async function ordered(route: CompiledRoute, context: StrategyContext): Promise<readonly CompiledTarget[]> {

@@ -33,7 +33,7 @@ async function order(
     random: Math.random,
     ...context,
   }
-  for await (const target of candidates(route, full)) out.push(`${target.provider}/${target.model}`)
+  for (const target of await candidates(route, full)) out.push(`${target.provider}/${target.model}`)
   return out
 }
 
