@@ -1,8 +1,9 @@
 /**
  * Contenders (c) and (d): one gateway in its own process, started with
- * `startGateway` as `gateway start` starts it (no file watching), on an
- * ephemeral port of 127.0.0.1. Logs go to stdout, which the bench sends to
- * /dev/null; the level is the same for every gateway config.
+ * `startGateway` as `gateway start` starts it (V8 tuned the same way, no
+ * file watching), on an ephemeral port of 127.0.0.1. Logs go to stdout,
+ * which the bench sends to /dev/null; the level is the same for every
+ * gateway config.
  *
  *   node bench/.tmp/build/bench/gateway-process.js --config bench/.tmp/build/bench/configs/full.config.js --log-level warn
  *
@@ -11,6 +12,7 @@
  */
 import type { LogLevel } from '../core/config/schema.js'
 import { startGateway } from '../core/gateway.js'
+import { tuneGarbageCollection } from '../core/gc-tuning.js'
 import { announceReady } from './lib/child.js'
 
 const option = (name: string): string | undefined => {
@@ -18,6 +20,7 @@ const option = (name: string): string | undefined => {
   return index > 0 ? process.argv[index + 1] : undefined
 }
 
+tuneGarbageCollection()
 const gateway = await startGateway({
   configPath: option('config'),
   host: '127.0.0.1',

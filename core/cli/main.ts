@@ -8,6 +8,7 @@ import { ConfigError, ConfigLoadError } from '../config/problems.js'
 import { redactedConfig } from '../config/redact.js'
 import { checkConfig } from '../config/validate.js'
 import { startGateway } from '../gateway.js'
+import { tuneGarbageCollection } from '../gc-tuning.js'
 import { diffConfigs } from '../runtime/diff.js'
 import { auditVerifyCommand } from './audit-verify.js'
 import { formatCheckReport, runCheck } from './check.js'
@@ -38,6 +39,7 @@ program
   .option('--no-watch', 'do not reload when files change')
   .option('--pretty', 'human-readable logs')
   .action(async (opts: { config?: string; port?: number; host?: string; watch: boolean; pretty?: boolean }) => {
+    tuneGarbageCollection()
     let gateway: Awaited<ReturnType<typeof startGateway>>
     try {
       gateway = await startGateway({
