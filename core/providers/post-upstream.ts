@@ -126,6 +126,10 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   #headers: IncomingHttpHeaders = {}
   readonly #parts: Buffer[] = []
   #bytes = 0
+  /** The signal's listener: aborts the call once it has started (onRequestStart covers an earlier abort). */
+  readonly #onAbort = (): void => {
+    this.#controller?.abort(this.#signal.reason as Error)
+  }
 
   constructor(signal: AbortLike, resolve: (response: UpstreamResponse) => void, reject: (error: unknown) => void) {
     this.#signal = signal
@@ -138,10 +142,6 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
     this.#controller = controller
     // Aborted while the call waited for a free connection.
     if (this.#signal.aborted) controller.abort(this.#signal.reason as Error)
-  }
-
-  readonly #onAbort = (): void => {
-    this.#controller?.abort(this.#signal.reason as Error)
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
