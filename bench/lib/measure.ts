@@ -8,7 +8,16 @@ import { request } from 'undici'
 import type { ConcurrencyJob, LoadResult, RateJob } from '../load.js'
 import type { UpstreamSettings, UpstreamStats } from '../upstream.js'
 import type { RunningContender } from './contenders.js'
-import { type Child, cpuMs, peakRssBytes, resetPeakRss, rssBytes, systemCpuMs } from './proc.js'
+import {
+  type Child,
+  cpuMs,
+  peakRssBytes,
+  resetPeakRss,
+  rssBytes,
+  systemCpuMs,
+  type TcpCounters,
+  tcpCounters,
+} from './proc.js'
 
 export type ModeId = 'conc-json' | 'conc-sse' | 'rate-json' | 'rate-sse' | 'seq-json' | 'seq-sse'
 
@@ -44,6 +53,11 @@ export interface Measurement {
    */
   otherCores: number
   stealCores: number
+  /**
+   * The machine's TCP counters over the measurement (retransmits, SYN retries,
+   * accept-queue overflows); absent in reports from before they were counted.
+   */
+  tcp?: TcpCounters
   /** How many times the measurement was taken (it is repeated while other load disturbs it). */
   attempts: number
 }
@@ -198,6 +212,7 @@ export async function measure(bench: Bench, contender: RunningContender, mode: M
   const upstreamBefore = await bench.upstream.call<UpstreamStats>('stats')
   const before = { contender: cpuMs(pid), upstream: cpuMs(bench.upstream.pid), load: cpuMs(bench.load.pid) }
   const systemBefore = systemCpuMs()
+  const tcpBefore = tcpCounters()
   const runnerBefore = process.cpuUsage()
   const started = performance.now()
   const load = await bench.load.call<LoadResult>(mode.kind, jobFor(mode, contender))
@@ -206,6 +221,7 @@ export async function measure(bench: Bench, contender: RunningContender, mode: M
   const after = { contender: cpuMs(pid), upstream: cpuMs(bench.upstream.pid), load: cpuMs(bench.load.pid) }
   const runner = process.cpuUsage(runnerBefore)
   const systemAfter = systemCpuMs()
+  const tcpAfter = tcpCounters()
   clearInterval(sampler)
   sampledPeak = Math.max(sampledPeak, rssBytes(pid))
   const upstreamAfter = await bench.upstream.call<UpstreamStats>('stats')
@@ -223,6 +239,11 @@ export async function measure(bench: Bench, contender: RunningContender, mode: M
     cpuMs: used,
     otherCores: Math.max(0, systemAfter.busy - systemBefore.busy - ours) / wallMs,
     stealCores: (systemAfter.steal - systemBefore.steal) / wallMs,
+    tcp: {
+      retransSegs: tcpAfter.retransSegs - tcpBefore.retransSegs,
+      synRetrans: tcpAfter.synRetrans - tcpBefore.synRetrans,
+      listenOverflows: tcpAfter.listenOverflows - tcpBefore.listenOverflows,
+    },
     attempts: 1,
     cpuPerRequestUs: load.ok > 0 ? (used.contender * 1000) / load.ok : Number.NaN,
     peakRss: peakResettable ? Math.max(peakRssBytes(pid), sampledPeak) : sampledPeak,

@@ -188,3 +188,35 @@ export function systemCpuMs(): { busy: number; steal: number } {
     steal: ms(steal),
   }
 }
+
+export interface TcpCounters {
+  /** Segments sent again (any cause). */
+  retransSegs: number
+  /** Connection attempts whose SYN was sent again: a client waited 1 s or more to connect. */
+  synRetrans: number
+  /** Connections dropped because a listener's accept queue was full. */
+  listenOverflows: number
+}
+
+/**
+ * The kernel's TCP counters for the whole machine (/proc/net/snmp and
+ * /proc/net/netstat): a latency outlier of a second or more with a quiet
+ * event loop points at connection set-up, which these count.
+ */
+export function tcpCounters(): TcpCounters {
+  const fields = new Map<string, number>()
+  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
+    const lines = readFileSync(file, 'utf8').split('\n')
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = (lines[i] as string).split(/\s+/)
+      const values = (lines[i + 1] as string).split(/\s+/)
+      const prefix = names[0]
+      for (let k = 1; k < names.length; k++) fields.set(`${prefix}${names[k]}`, Number(values[k]))
+    }
+  }
+  return {
+    retransSegs: fields.get('Tcp:RetransSegs') ?? 0,
+    synRetrans: fields.get('TcpExt:TCPSynRetrans') ?? 0,
+    listenOverflows: fields.get('TcpExt:ListenOverflows') ?? 0,
+  }
+}

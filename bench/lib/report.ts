@@ -89,6 +89,10 @@ const errorsOf = (m: Measurement): string => {
 
 const label = (r: ContenderResult) => r.label ?? CONTENDER_LABELS[r.id]
 
+/** The machine's TCP trouble meanwhile (older reports have none). */
+const tcpOf = (m: Measurement) =>
+  m.tcp ? `${m.tcp.retransSegs} / ${m.tcp.synRetrans} / ${m.tcp.listenOverflows}` : '–'
+
 /** Cores other processes used meanwhile; flagged when they may have disturbed the measurement. */
 const other = (m: Measurement) =>
   `${m.otherCores.toFixed(2)}${m.otherCores > DISTURBED_CORES ? ' ⚠' : ''}${m.attempts > 1 ? ` (${m.attempts} tries)` : ''}`
@@ -121,13 +125,13 @@ function latencyTable(report: RunReport, mode: Mode): string {
   const direct = report.results.find((r) => r.id === 'direct')?.measurements[mode.id]
   const stream = mode.stream
   const head = stream
-    ? '| contender | answers/s | TTFT p50 ms | TTFT p99 ms | added TTFT p50 | added TTFT p99 | total p50 ms | total p99 ms | added p50 | added p99 | CPU µs/req | × floor | peak RSS MB | lag p99 ms | non-2xx, errors | other load, cores |'
-    : '| contender | answers/s | p50 ms | p99 ms | added p50 | added p99 | added p50 vs direct | CPU µs/req | × floor | peak RSS MB | lag p99 ms | non-2xx, errors | other load, cores |'
+    ? '| contender | answers/s | TTFT p50 ms | TTFT p99 ms | added TTFT p50 | added TTFT p99 | total p50 ms | total p99 ms | added p50 | added p99 | CPU µs/req | × floor | peak RSS MB | lag p99 ms | TCP retransmits / SYN retries / accept overflows | non-2xx, errors | other load, cores |'
+    : '| contender | answers/s | p50 ms | p99 ms | added p50 | added p99 | added p50 vs direct | CPU µs/req | × floor | peak RSS MB | lag p99 ms | TCP retransmits / SYN retries / accept overflows | non-2xx, errors | other load, cores |'
   const rows = report.results.map((r) => {
     const m = r.measurements[mode.id]
     if (!m) return `| ${label(r)} | ${r.error ? 'not measured' : '–'} |`
     const { latency, ttfb } = m.load
-    const common = `${num(m.cpuPerRequestUs)} | ${ratio(m.cpuPerRequestUs, cpu)} | ${num(m.peakRss / MB)} | ${num(m.load.lag?.p99, 2)} | ${errorsOf(m)} | ${other(m)}`
+    const common = `${num(m.cpuPerRequestUs)} | ${ratio(m.cpuPerRequestUs, cpu)} | ${num(m.peakRss / MB)} | ${num(m.load.lag?.p99, 2)} | ${tcpOf(m)} | ${errorsOf(m)} | ${other(m)}`
     if (stream) {
       return `| ${label(r)} | ${num(m.load.rps)} | ${num(ttfb?.p50, 2)} | ${num(ttfb?.p99, 2)} | ${signed(minus(ttfb?.p50, t50))} | ${signed(minus(ttfb?.p99, t99))} | ${num(latency.p50, 2)} | ${num(latency.p99, 2)} | ${signed(minus(latency.p50, p50))} | ${signed(minus(latency.p99, p99))} | ${common} |`
     }
