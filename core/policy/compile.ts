@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import jsonata from 'jsonata'
 import type { ConfigProblem } from '../config/problems.js'
 import type { InlinePolicyConfig, PolicyConfig } from '../config/schema.js'
 import { checkActions, hasAction, type PolicyActions, type PolicyPhase } from './actions.js'
+import { type CompiledExpression, compileExpression } from './condition.js'
 
 export interface CompiledPolicy {
   readonly name: string
@@ -17,8 +17,11 @@ export interface CompiledPolicy {
   readonly onError: 'deny' | 'skip'
   /** `inline`, or the policy file's path: where to look when it misbehaves. */
   readonly source: string
-  /** The actions to take for this input, or null when the policy does not apply. */
-  decide(input: Record<string, unknown>): Promise<PolicyActions | null>
+  /**
+   * The actions to take for this input, or null when the policy does not
+   * apply; synchronous when its expression runs compiled (./condition.ts).
+   */
+  decide(input: Record<string, unknown>): PolicyActions | null | Promise<PolicyActions | null>
 }
 
 export interface CompiledPolicies {
@@ -39,7 +42,7 @@ export function compilePolicies(policies: readonly PolicyConfig[], configDir: st
 }
 
 function compileInline(policy: InlinePolicyConfig, i: number, out: CompiledPolicies): void {
-  const when = compileExpression(policy.when, `/policies/${i}/when`, out.problems)
+  const when = parse(policy.when, `/policies/${i}/when`, out.problems)
   const { name, when: _when, phase = 'request', onError = 'deny', ...actions } = policy
   if (!hasAction(actions)) {
     out.problems.push({
@@ -55,7 +58,11 @@ function compileInline(policy: InlinePolicyConfig, i: number, out: CompiledPolic
     phase,
     onError,
     source: 'inline',
-    decide: async (input) => ((await when.evaluate(input)) ? actions : null),
+    decide: (input) => {
+      const matched = when.evaluate(input)
+      if (!(matched instanceof Promise)) return matched ? actions : null
+      return matched.then((result) => (result ? actions : null))
+    },
   })
 }
 
@@ -78,7 +85,7 @@ function compileFile(
     })
     return
   }
-  const expression = compileExpression(text, `/policies/${i}/file`, out.problems, policy.file)
+  const expression = parse(text, `/policies/${i}/file`, out.problems, policy.file)
   if (!expression) return
   const name = policy.name ?? path.basename(file).replace(/\.jsonata$/, '')
   out.policies.push({
@@ -93,14 +100,9 @@ function compileFile(
   })
 }
 
-function compileExpression(
-  source: string,
-  at: string,
-  problems: ConfigProblem[],
-  file?: string,
-): jsonata.Expression | undefined {
+function parse(source: string, at: string, problems: ConfigProblem[], file?: string): CompiledExpression | undefined {
   try {
-    return jsonata(source)
+    return compileExpression(source)
   } catch (error) {
     const { message, position } = error as { message: string; position?: number }
     problems.push({

@@ -34,7 +34,8 @@ export async function runPolicies(
     if (policy.phase !== phase) continue
     let actions: PolicyActions | null
     try {
-      actions = await policy.decide(input)
+      const decided = policy.decide(input)
+      actions = decided instanceof Promise ? await decided : decided
     } catch (error) {
       const message = (error as Error).message
       trace.push({ policy: policy.name, matched: false, error: message })

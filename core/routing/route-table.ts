@@ -4,10 +4,10 @@
  * carries its whole policy (strategy, conditions, retries, which failures
  * fall back, timeouts, allowed overrides), with defaults filled in.
  */
-import jsonata from 'jsonata'
 import { didYouMean } from '../config/problems.js'
 import type { RouteConfig, RouteStrategy } from '../config/schema.js'
 import { notFound } from '../errors.js'
+import { type CompiledExpression, compileExpression } from '../policy/condition.js'
 import type { ProviderAdapter } from '../providers/provider.js'
 import type { UpstreamErrorClass } from '../providers/upstream-error.js'
 import { parseTargetRef } from './target-ref.js'
@@ -15,7 +15,7 @@ import { parseTargetRef } from './target-ref.js'
 export type CompiledTarget = ({ kind: 'route'; route: string } | { kind: 'model'; provider: string; model: string }) & {
   weight: number
   /** Conditional routes: the JSONata condition, compiled once. Absent: a default target. */
-  when?: jsonata.Expression
+  when?: CompiledExpression
 }
 
 export interface RetryPolicy {
@@ -174,7 +174,7 @@ function compileTarget(
   const { to, weight, when } =
     typeof target === 'string' ? { to: target, weight: 1, when: undefined } : { ...target, weight: target.weight ?? 1 }
   const ref = parseTargetRef(to, routes, providers)
-  const condition = when === undefined ? {} : { when: jsonata(when) }
+  const condition = when === undefined ? {} : { when: compileExpression(when) }
   if (ref.kind === 'route') return { kind: 'route', route: ref.route, weight, ...condition }
   if (ref.kind === 'model') return { kind: 'model', provider: ref.provider, model: ref.model, weight, ...condition }
   throw new Error(`target '${to}' does not resolve (validation should have caught this)`)
