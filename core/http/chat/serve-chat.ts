@@ -7,6 +7,7 @@
 import type { Request, Response } from 'express'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../canonical/chat.js'
 import { messageText } from '../../canonical/chat.js'
+import { upstreamTextOf } from '../../canonical/upstream-text.js'
 import type { DirectAnswer } from '../../plugins/types.js'
 import { toClientError, UpstreamError } from '../../providers/upstream-error.js'
 import { executeRoute } from '../../routing/execute.js'
@@ -15,7 +16,7 @@ import { prepareRequest, respondPolicies, routeOptions } from '../pipeline.js'
 import { sendJson } from '../send-json.js'
 import { StreamWriter } from '../stream-writer.js'
 import { completionAsChunks } from './completion-chunks.js'
-import type { AnswerContext, ChatSurface, StreamEncoder } from './surface.js'
+import type { AnswerContext, ChatSurface, Frame, StreamEncoder } from './surface.js'
 
 /** The Express handler for one chat surface; `parse` validates its body and translates it to the canonical request. */
 export function chatHandler(
@@ -120,8 +121,10 @@ async function relayStream(
       if (next.value.usage) exchange.usage(next.value.usage)
       exchange.trace?.chunk(next.value)
       exchange.streamed(chunkText(next.value))
-      const chunk = runtime.plugins.hasChunkHooks ? runtime.plugins.runChunk(ctx, next.value) : next.value
-      const frame = chunk && encoder.chunk(chunk)
+      // Chunk hooks may change a chunk in place: its upstream text is only offered when none ran.
+      const frame = runtime.plugins.hasChunkHooks
+        ? encodeChanged(encoder, runtime.plugins.runChunk(ctx, next.value))
+        : encoder.chunk(next.value, upstreamTextOf(next.value))
       if (frame) {
         const backpressure = writer.write(frame)
         if (backpressure) await backpressure
@@ -146,6 +149,10 @@ async function relayStream(
     await chunks.return?.()
     writer.end()
   }
+}
+
+function encodeChanged(encoder: StreamEncoder, chunk: ChatChunk | null): Frame | null {
+  return chunk && encoder.chunk(chunk)
 }
 
 /**

@@ -37,8 +37,12 @@ export interface ChatSurface {
  */
 export interface StreamEncoder {
   readonly contentType: string
-  /** Frames for one canonical chunk; null when it shows nothing on this surface. */
-  chunk(chunk: ChatChunk): Frame | null
+  /**
+   * Frames for one canonical chunk; null when it shows nothing on this
+   * surface. `upstreamText` is the upstream's JSON of this very chunk, given
+   * only when the chunk arrived unchanged from an OpenAI-format stream.
+   */
+  chunk(chunk: ChatChunk, upstreamText?: string): Frame | null
   /** The frames that close a complete stream. */
   end(): Frame | null
   /** A failure after the stream began, as this surface signals one mid-stream. */

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import type { AbortLike } from '../../abort.js'
 import type { ChatChunk } from '../../canonical/chat.js'
+import { keepUpstreamText } from '../../canonical/upstream-text.js'
 import { classifyStatus, toTransportError, UpstreamError } from '../upstream-error.js'
 
 export async function* sseChunks(body: Readable, signal: AbortLike): AsyncGenerator<ChatChunk> {
@@ -32,6 +33,7 @@ export async function* sseChunks(body: Readable, signal: AbortLike): AsyncGenera
           break
         }
         const chunk = parseFrame(event.data)
+        keepUpstreamText(chunk, event.data)
         finished ||= chunk.choices?.some((choice) => choice.finish_reason) ?? false
         yield chunk
       }

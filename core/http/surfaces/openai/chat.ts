@@ -26,9 +26,10 @@ export function chatCompletions(deps: SurfaceDeps) {
 function openAIStreamEncoder(clientWantsUsage: boolean): StreamEncoder {
   return {
     contentType: SSE_CONTENT_TYPE,
-    chunk(chunk) {
+    chunk(chunk, upstreamText) {
       const visible = forClient(chunk, clientWantsUsage)
-      return visible && sseFrame(JSON.stringify(visible))
+      if (!visible) return null
+      return sseFrame(visible === chunk && upstreamText !== undefined ? upstreamText : JSON.stringify(visible))
     },
     end: () => sseFrame('[DONE]'),
     error: (error, scrub) => sseFrame(JSON.stringify(openAIErrorBody(error, scrub))),
