@@ -124,15 +124,31 @@ function concurrency(job: ConcurrencyJob): Promise<LoadResult> {
   })
 }
 
+/**
+ * One pool per contender, kept across jobs: a measurement follows its lead-in
+ * on the connections the lead-in opened (see `measure`), as a client in
+ * service would find them.
+ */
+const pools = new Map<string, Pool>()
+
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin)
+  if (!pool) {
+    pool = new Pool(origin, {
+      connections: 512,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    })
+    pools.set(origin, pool)
+  }
+  return pool
+}
+
 async function rate(job: RateJob): Promise<LoadResult> {
   const url = new URL(job.url)
-  const pool = new Pool(url.origin, {
-    connections: 512,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-  })
+  const pool = poolFor(url.origin)
   const body = Buffer.from(job.body)
   const streamBody = job.streamBody ? Buffer.from(job.streamBody) : undefined
   let count = 0
@@ -213,7 +229,6 @@ async function rate(job: RateJob): Promise<LoadResult> {
   }
   await Promise.all(inFlight)
   const durationS = (performance.now() - started) / 1000
-  await pool.close()
   return {
     ok,
     failed,

@@ -201,8 +201,18 @@ export async function measureQuietly(
   return { ...best, attempts }
 }
 
+/**
+ * Fixed-rate and one-at-a-time measurements follow this many seconds of the
+ * same load, not counted: the load generator's connections to the contender,
+ * and the contender's to the upstream, are then open and warm, as they are for
+ * a proxy in service. Without it the first seconds' connection set-up made
+ * most of every contender's p99.
+ */
+const RATE_LEAD_IN_S = 2
+
 export async function measure(bench: Bench, contender: RunningContender, mode: Mode): Promise<Measurement> {
   await configureUpstream(bench, { latencyMs: mode.latencyMs })
+  if (mode.kind === 'rate') await bench.load.call<LoadResult>('rate', jobFor(mode, contender, RATE_LEAD_IN_S))
   const { pid } = contender
   const peakResettable = resetPeakRss(pid)
   let sampledPeak = rssBytes(pid)
