@@ -238,27 +238,41 @@ function secondsOfDay(time: string): number | undefined {
  * to that integer ONCE (Math.round(R * 1e9): exact for any rate with at most
  * nine decimals, e.g. 0.3 * 1e9 = 300000000.00000006 rounds to 300000000), so
  * the float error of the decimal rate never reaches the sum. Each part of the
- * cost is then tokens x (nano per Mtok), an integer; the parts are summed as
- * BigInt (no 2^53 ceiling, however large the request) and divided by 1e6 once,
- * rounding half up. So the result is the exactly rounded cost of the whole
- * request, never a sum of rounded parts.
+ * cost is then tokens x (nano per Mtok), an integer; the parts are summed and
+ * divided by 1e6 once, rounding half up. So the result is the exactly rounded
+ * cost of the whole request, never a sum of rounded parts. Integer products
+ * and sums up to 2^53 are exact as plain numbers, which is every request but
+ * enormous ones; past that the sum is redone in BigInt (no ceiling), which
+ * allocates and is kept off the common path.
  */
-const MTOK = 1_000_000n
-const HALF_MTOK = 500_000n
+const MTOK = 1_000_000
+const HALF_MTOK = 500_000
 
-function nanosPerMtok(usdPerMtok: number | undefined): bigint {
-  if (usdPerMtok === undefined || !Number.isFinite(usdPerMtok) || usdPerMtok <= 0) return 0n
-  return BigInt(Math.round(usdPerMtok * 1e9))
+type CostPart = readonly [tokens: number, usdPerMtok: number | undefined]
+
+function nanosPerMtok(usdPerMtok: number | undefined): number {
+  if (usdPerMtok === undefined || !Number.isFinite(usdPerMtok) || usdPerMtok <= 0) return 0
+  return Math.round(usdPerMtok * 1e9)
 }
 
 function tokenCount(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0
 }
 
-function roundedNanos(parts: ReadonlyArray<readonly [tokens: number, usdPerMtok: number | undefined]>): number {
+function roundedNanos(parts: readonly CostPart[]): number {
+  let total = 0
+  for (const [tokens, rate] of parts) if (tokens > 0) total += tokens * nanosPerMtok(rate)
+  // A product or sum past 2^53 may have been rounded; every one at or below it is exact.
+  if (total > Number.MAX_SAFE_INTEGER) return roundedNanosPastSafeIntegers(parts)
+  const remainder = total % MTOK
+  const whole = (total - remainder) / MTOK
+  return remainder >= HALF_MTOK ? whole + 1 : whole
+}
+
+function roundedNanosPastSafeIntegers(parts: readonly CostPart[]): number {
   let total = 0n
-  for (const [tokens, rate] of parts) if (tokens > 0) total += BigInt(tokens) * nanosPerMtok(rate)
-  return Number((total + HALF_MTOK) / MTOK)
+  for (const [tokens, rate] of parts) if (tokens > 0) total += BigInt(tokens) * BigInt(nanosPerMtok(rate))
+  return Number((total + BigInt(HALF_MTOK)) / BigInt(MTOK))
 }
 
 /**

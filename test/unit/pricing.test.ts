@@ -311,6 +311,31 @@ describe('costNanos (integer nanodollars, exact)', () => {
     expect(costNanos(big, { input: 75, output: 150 })).toBe(300_000_000_000_000)
   })
 
+  it('gives the exactly rounded cost on both sides of 2^53 nanodollar-tokens (plain numbers below, BigInt above)', () => {
+    const reference = (prompt: number, completion: number, input: number, output: number) => {
+      const total =
+        BigInt(prompt) * BigInt(Math.round(input * 1e9)) + BigInt(completion) * BigInt(Math.round(output * 1e9))
+      return Number((total + 500_000n) / 1_000_000n)
+    }
+    // 2^53 = 9_007_199_254_740_992: prompts around it at 3 USD/Mtok (3e9 nanos per Mtok), with odd remainders.
+    for (const prompt of [3_002_398, 3_002_399, 3_002_400, 3_002_401, 7_777_777_777]) {
+      for (const completion of [0, 1, 123_457]) {
+        const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+        expect(costNanos(usage, { input: 3, output: 15.000000001 }), `${prompt} + ${completion}`).toBe(
+          reference(prompt, completion, 3, 15.000000001),
+        )
+      }
+    }
+    // Half a nanodollar rounds up, just below 2^53 too.
+    expect(costNanos({ prompt_tokens: 1, completion_tokens: 0, total_tokens: 1 }, { input: 0.0005, output: 0 })).toBe(1)
+    expect(
+      costNanos(
+        { prompt_tokens: 18_014_398_509, completion_tokens: 0, total_tokens: 18_014_398_509 },
+        { input: 0.0005, output: 0 },
+      ),
+    ).toBe(reference(18_014_398_509, 0, 0.0005, 0))
+  })
+
   it('clamps inconsistent usage instead of going negative', () => {
     const usage: Usage = {
       prompt_tokens: 10,
