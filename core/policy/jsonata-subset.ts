@@ -1,8 +1,9 @@
 /**
  * Compiles the JSONata that conditions are mostly written in into plain
- * functions: paths through objects, literals, `= != < <= > >=`, `and`, `or`,
- * `in` (against a list of literals), `$exists`, `$not`, `$boolean` and
- * parentheses.
+ * functions: paths (mapping over arrays as jsonata does, function steps
+ * included), literals, `= != < <= > >=`, `and`, `or`, `in` (against a list
+ * of literals), parentheses, and one-argument `$exists`, `$not`, `$boolean`,
+ * `$string`, `$length`, `$sum` and `$count`.
  *
  * Why: jsonata's evaluator is asynchronous at every node of the expression,
  * so even `body.max_tokens > 4096` costs 1-2 µs and several promises per
@@ -10,17 +11,31 @@
  * chain. A compiled condition costs a few property reads.
  *
  * A compiled function answers exactly what jsonata answers, or not at all:
- * where the data leaves what it models (an array in the middle of a path,
- * which jsonata maps over; two objects compared; an ordering of values that
- * jsonata rejects with an error) it throws OUTSIDE_SUBSET, and the caller
- * asks jsonata itself. Expressions with any other construct are not compiled.
+ * where the data leaves what it models (two objects compared, an ordering or
+ * a function argument that jsonata rejects with an error, a value it
+ * serialises) it throws OUTSIDE_SUBSET, and the caller asks jsonata itself.
+ * Expressions with any other construct are not compiled.
  */
+import {
+  booleanOf,
+  countOf,
+  equals,
+  includes,
+  isJsonataFunction,
+  lengthOf,
+  navigate,
+  OUTSIDE_SUBSET,
+  ordered,
+  type PathStep,
+  stringOf,
+  sumOf,
+  truthy,
+} from './jsonata-values.js'
+
+export { OUTSIDE_SUBSET }
 
 /** What a compiled expression is: the input in, jsonata's result out. */
 export type SubsetEvaluator = (input: unknown) => unknown
-
-/** Thrown by a compiled function when this input needs jsonata itself. */
-export const OUTSIDE_SUBSET: unique symbol = Symbol('outside the compiled JSONata subset')
 
 /** A node of jsonata's parsed expression (`expression.ast()`), as far as this compiler reads it. */
 interface AstNode {
@@ -60,27 +75,21 @@ function compileLiteral(node: AstNode): SubsetEvaluator | null {
   return literal ? () => value : null
 }
 
-/** `a.b.c`: name steps only (no predicates, wildcards, variables or functions in the path). */
+/** `a.b.c`, and function steps such as `messages.$length(content)`: no predicates, wildcards or variables. */
 function compilePath(node: AstNode): SubsetEvaluator | null {
   if (!hasOnly(node, ['type', 'steps', 'position']) || !Array.isArray(node.steps) || node.steps.length === 0)
     return null
-  const names: string[] = []
+  const steps: PathStep[] = []
   for (const step of node.steps) {
-    if (!isNode(step) || step.type !== 'name' || typeof step.value !== 'string' || !hasOnly(step, LEAF_FIELDS))
-      return null
-    names.push(step.value)
+    if (!isNode(step)) return null
+    if (step.type === 'name' && typeof step.value === 'string' && hasOnly(step, LEAF_FIELDS)) steps.push(step.value)
+    else if (step.type === 'function') {
+      const call = compileFunction(step)
+      if (!call) return null
+      steps.push(call)
+    } else return null
   }
-  return (input) => {
-    let value = input
-    for (const name of names) {
-      // jsonata maps a step over an array (and over the root, when it is one): not modelled here.
-      if (Array.isArray(value) || isJsonataFunction(value)) throw OUTSIDE_SUBSET
-      if (value === null || typeof value !== 'object' || !Object.hasOwn(value, name)) return undefined
-      value = (value as Record<string, unknown>)[name]
-    }
-    // The last step's value as it is: an array found there is jsonata's answer too.
-    return value
-  }
+  return (input) => navigate(input, steps)
 }
 
 function compileBinary(node: AstNode): SubsetEvaluator | null {
@@ -115,35 +124,31 @@ function compileBinary(node: AstNode): SubsetEvaluator | null {
   }
 }
 
-/** `$exists(x)`, `$not(x)`, `$boolean(x)`: one argument each, as written. */
+/** One-argument calls of the functions conditions use, each with jsonata's semantics (./jsonata-values.ts). */
+const FUNCTIONS: Record<string, (value: unknown) => unknown> = {
+  exists: (value) => value !== undefined,
+  boolean: (value) => (value === undefined ? undefined : booleanOf(value)),
+  not: (value) => (value === undefined ? undefined : !booleanOf(value)),
+  string: stringOf,
+  length: lengthOf,
+  sum: sumOf,
+  count: countOf,
+}
+
 function compileFunction(node: AstNode): SubsetEvaluator | null {
   const { procedure, arguments: args } = node
   if (!hasOnly(node, ['type', 'value', 'position', 'procedure', 'arguments'])) return null
   if (!isNode(procedure) || procedure.type !== 'variable' || !hasOnly(procedure, LEAF_FIELDS)) return null
+  const apply = typeof procedure.value === 'string' ? FUNCTIONS[procedure.value] : undefined
+  if (!apply || !Object.hasOwn(FUNCTIONS, procedure.value as string)) return null
   if (!Array.isArray(args) || args.length !== 1 || !isNode(args[0])) return null
-  const compiledArg = compileNode(args[0])
-  if (!compiledArg) return null
-  const arg = (input: unknown) => {
-    const value = compiledArg(input)
+  const arg = compileNode(args[0])
+  if (!arg) return null
+  return (input) => {
+    const value = arg(input)
     // jsonata tries to call such an argument and fails with its own error.
     if (isJsonataFunction(value)) throw OUTSIDE_SUBSET
-    return value
-  }
-  switch (procedure.value) {
-    case 'exists':
-      return (input) => arg(input) !== undefined
-    case 'boolean':
-      return (input) => {
-        const value = arg(input)
-        return value === undefined ? undefined : booleanOf(value)
-      }
-    case 'not':
-      return (input) => {
-        const value = arg(input)
-        return value === undefined ? undefined : !booleanOf(value)
-      }
-    default:
-      return null
+    return apply(value)
   }
 }
 
@@ -167,70 +172,6 @@ function literalList(node: AstNode): readonly unknown[] | null {
     values.push(literal(undefined))
   }
   return values
-}
-
-// --- jsonata's semantics, for the values the subset lets through ---
-
-/** `in`: either side missing is false; otherwise membership by identity, as jsonata compares. */
-function includes(value: unknown, list: readonly unknown[]): boolean {
-  return value !== undefined && list.includes(value)
-}
-
-/** `=` and `!=` are both false when a side is missing; two objects would need jsonata's deep comparison. */
-function equals(a: unknown, b: unknown, same: boolean): boolean {
-  if (a === undefined || b === undefined) return false
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) throw OUTSIDE_SUBSET
-  return (a === b) === same
-}
-
-/** Orderings: a missing side gives no answer; two numbers or two strings compare; anything else is jsonata's error. */
-function ordered(a: unknown, b: unknown, compare: (a: number | string, b: number | string) => boolean): unknown {
-  if (!isComparable(a) || !isComparable(b)) throw OUTSIDE_SUBSET
-  if (a === undefined || b === undefined) return undefined
-  if (typeof a !== typeof b) throw OUTSIDE_SUBSET
-  return compare(a as number | string, b as number | string)
-}
-
-function isComparable(value: unknown): boolean {
-  return value === undefined || typeof value === 'string' || typeof value === 'number'
-}
-
-/** `and` / `or` operands: jsonata's boolean cast, missing counting as false. */
-function truthy(value: unknown): boolean {
-  return value === undefined ? false : booleanOf(value)
-}
-
-/** jsonata's cast to boolean, for a present value. */
-function booleanOf(value: unknown): boolean {
-  switch (typeof value) {
-    case 'boolean':
-      return value
-    case 'string':
-      return value.length > 0
-    case 'number':
-      // jsonata rejects infinities and treats NaN as not a number; neither comes from JSON.
-      if (!Number.isFinite(value)) throw OUTSIDE_SUBSET
-      return value !== 0
-    case 'object':
-      if (value === null) return false
-      if (Array.isArray(value)) return value.length === 1 ? booleanOfItem(value[0]) : value.some(booleanOfItem)
-      if (isJsonataFunction(value)) throw OUTSIDE_SUBSET
-      return Object.keys(value).length > 0
-    default:
-      throw OUTSIDE_SUBSET
-  }
-}
-
-function booleanOfItem(value: unknown): boolean {
-  if (value === undefined) throw OUTSIDE_SUBSET
-  return booleanOf(value)
-}
-
-/** Data that jsonata would treat as one of its own functions (a client can send such an object). */
-function isJsonataFunction(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  const marked = value as { _jsonata_function?: unknown; _jsonata_lambda?: unknown }
-  return marked._jsonata_function === true || marked._jsonata_lambda === true
 }
 
 const LEAF_FIELDS = ['type', 'value', 'position'] as const
