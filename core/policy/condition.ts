@@ -10,7 +10,7 @@ import { compileSubset, OUTSIDE_SUBSET } from './jsonata-subset.js'
 export interface CompiledExpression {
   /** jsonata's result: synchronous when the compiled subset answered. */
   evaluate(input: Record<string, unknown>): unknown
-  /** Whether the expression runs as a plain function (for `gateway explain` and tests). */
+  /** Whether the expression runs as a plain function, with jsonata only for inputs outside the subset. */
   readonly compiled: boolean
 }
 
