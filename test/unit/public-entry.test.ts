@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { GatewayConfigSchema, toJsonSchema } from '../../core/config/schema.js'
 import * as publicApi from '../../core/index.js'
+import auditFile from '../../plugins/audit-file/index.js'
+import secrets from '../../plugins/secrets/index.js'
 
 const fromRepo = (file: string) => fileURLToPath(new URL(`../../${file}`, import.meta.url))
 
@@ -28,6 +30,20 @@ describe('the public entry', () => {
     for (const file of ['core/config/define.ts', 'core/config/env.ts', 'core/errors.ts', 'core/plugins/define.ts']) {
       expect(valueImports(file), file).toEqual([])
     }
+  })
+
+  it('takes the shipped plugins in a typed config, with placement (checked by `npm run typecheck`)', () => {
+    // Each plugin's options are an interface of its own: the config's plugin list must accept them all.
+    const config = publicApi.defineConfig({
+      providers: { mock: { type: 'mock' } },
+      routes: { chat: { targets: ['mock/demo'] } },
+      plugins: [
+        secrets({ action: 'block' }),
+        { ...secrets({ action: 'log' }), scope: { teams: ['security'] }, failOpen: true, timeoutMs: 50 },
+        auditFile({ path: 'audit.jsonl', batchSize: 10 }),
+      ],
+    })
+    expect(config.plugins?.[1]).toMatchObject({ options: { action: 'log' }, scope: { teams: ['security'] } })
   })
 
   it('gateway.schema.json is the schema the code validates with (run `npm run schema` after a change)', () => {
