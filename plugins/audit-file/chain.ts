@@ -7,18 +7,28 @@
  * contract independently.
  */
 import { createHash } from 'node:crypto'
-import { canonicalJson } from '../audit-shared/record.js'
+import { canonicalJson } from '../shared/canonical-json.js'
 
 export const GENESIS = '0'.repeat(64)
 
 export function chainHash(prev: string, record: object): string {
-  return createHash('sha256')
-    .update(prev + canonicalJson(record))
-    .digest('hex')
+  return hashOf(prev, canonicalJson(record))
 }
 
-/** The line for `record` after `prev`, newline included, and its hash. */
+/**
+ * The line for `record` after `prev`, newline included, and its hash. The
+ * line is the canonical text itself with `prev` and `hash` added at its end:
+ * one serialisation per record instead of two.
+ */
 export function chainLine(prev: string, record: object): { line: string; hash: string } {
-  const hash = chainHash(prev, record)
-  return { line: `${JSON.stringify({ ...record, prev, hash })}\n`, hash }
+  const canonical = canonicalJson(record)
+  const hash = hashOf(prev, canonical)
+  const fields = `"prev":${JSON.stringify(prev)},"hash":${JSON.stringify(hash)}`
+  return { line: `${canonical.length > 2 ? `${canonical.slice(0, -1)},` : '{'}${fields}}\n`, hash }
+}
+
+function hashOf(prev: string, canonical: string): string {
+  return createHash('sha256')
+    .update(prev + canonical)
+    .digest('hex')
 }

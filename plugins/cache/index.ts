@@ -25,7 +25,8 @@ import {
 
 export type CacheOptions = CommonOptions
 
-export { cacheKey, canonicalJson, normaliseRequest } from './key.js'
+export { canonicalJson } from '../shared/canonical-json.js'
+export { cacheKey, normaliseRequest } from './key.js'
 
 export default definePlugin<CacheOptions>({
   name: 'cache',

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { ChatRequest } from '../../core/index.js'
+import { canonicalJson } from '../shared/canonical-json.js'
 
 /** Bump when the normalisation changes, so old entries are not read with a new meaning. */
 export const KEY_VERSION = 1
@@ -73,16 +74,6 @@ function normaliseMessage(message: unknown): unknown {
     out[field] = value
   }
   return out
-}
-
-/** JSON with object keys sorted at every depth (arrays keep their order); `undefined` members left out. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
 }
 
 export function sha256(text: string): string {

@@ -14,7 +14,7 @@ import {
   type PluginApi,
   type RequestContext,
 } from '../../core/index.js'
-import { cacheKey, canonicalJson, normaliseRequest, sha256 } from '../cache/key.js'
+import { cacheKey, normaliseRequest, sha256 } from '../cache/key.js'
 import {
   CACHE_HEADER,
   COMMON_OPTION_SCHEMA,
@@ -30,6 +30,7 @@ import {
   type Recording,
   recordingHooks,
 } from '../cache/shared.js'
+import { canonicalJson } from '../shared/canonical-json.js'
 import { createIndex, loadUsearch, usearchLoadError, type VectorIndex } from './vector-index.js'
 
 export interface SemanticCacheOptions extends CommonOptions {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { cacheKey, canonicalJson, normaliseRequest } from '../../plugins/cache/key.js'
+import { cacheKey, normaliseRequest } from '../../plugins/cache/key.js'
 import { assemble } from '../../plugins/cache/shared.js'
+import { canonicalJson } from '../../plugins/shared/canonical-json.js'
 
 describe('cache key', () => {
   it('writes canonical JSON: keys sorted at every depth, arrays in order', () => {
