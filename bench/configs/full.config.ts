@@ -6,18 +6,21 @@
  * - budgets on the team and its org (far above what the bench spends: the
  *   worst-case reservation and the settlement still run on every request),
  * - five JSONata rules (one tags every request, the others test and pass),
- * - a secrets scan of the messages (bench/plugins/secrets-scan.ts),
- * - an exact-cache lookup that misses (bench/plugins/exact-cache.ts, keyv via api.store),
- * - an audit line per request appended to a file (bench/plugins/audit-file.ts),
+ * - the secrets plugin (plugins/secrets: 59 credential formats, blocking),
+ * - an exact-cache lookup that misses (bench/plugins/exact-cache.ts, keyv via
+ *   api.store; the cache plugin itself would store the first answer and turn
+ *   the bench's one repeated request into hits),
+ * - the audit-file plugin (plugins/audit-file: a hash-chained line per
+ *   request, written in batches, fsync after each),
  * - metrics (always on: one prom-client registry per gateway process).
  */
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defineConfig } from '../../core/index.js'
-import auditFile from '../plugins/audit-file.js'
+import auditFile from '../../plugins/audit-file/index.js'
+import secrets from '../../plugins/secrets/index.js'
 import exactCache from '../plugins/exact-cache.js'
-import secretsScan from '../plugins/secrets-scan.js'
 import { BENCH_KEY, upstreamBaseUrl } from './shared.js'
 
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
@@ -53,7 +56,7 @@ export default defineConfig({
     { name: 'temperature-cap', when: 'body.temperature > 1.5', set: { 'body.temperature': 1.5 } },
   ],
   plugins: [
-    secretsScan({ action: 'block' }),
+    secrets({ action: 'block' }),
     exactCache({ ttlSeconds: 3600 }),
     auditFile({ path: process.env.BENCH_AUDIT_FILE ?? join(tmpdir(), 'llm-gateway-bench-audit.jsonl') }),
   ],

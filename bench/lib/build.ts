@@ -2,7 +2,7 @@
  * The bench runs every process on plain JavaScript, as production runs the
  * gateway (node on compiled output, not through tsx): tsx's loader costs
  * each process ~30-40 MB of RSS and would blur the memory comparison. Before
- * a run, core/ and bench/ are transpiled file by file with TypeScript's
+ * a run, core/, plugins/ and bench/ are transpiled file by file with TypeScript's
  * `transpileModule` (what tsc emits under `isolatedModules`, without the
  * type check: `npm run typecheck` does that) into bench/.tmp/build, which
  * keeps the repository's layout so package imports resolve from the root.
@@ -25,10 +25,10 @@ function sources(dir: string): string[] {
   })
 }
 
-/** Transpiles core/ and bench/ into bench/.tmp/build; returns how many files. */
+/** Transpiles core/, plugins/ and bench/ into bench/.tmp/build; returns how many files. */
 export function buildForBench(): number {
   rmSync(BUILD_DIR, { recursive: true, force: true })
-  const files = [...sources(join(REPO_ROOT, 'core')), ...sources(join(REPO_ROOT, 'bench'))]
+  const files = [...sources(join(REPO_ROOT, 'core')), ...sources(join(REPO_ROOT, 'plugins')), ...sources(join(REPO_ROOT, 'bench'))]
   for (const file of files) {
     const output = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,
