@@ -7,6 +7,7 @@
  * contract independently.
  */
 import { createHash } from 'node:crypto'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { canonicalJson } from '../shared/canonical-json.js'
 
 export const GENESIS = '0'.repeat(64)
@@ -25,6 +26,26 @@ export function chainLine(prev: string, record: object): { line: string; hash: s
   const hash = hashOf(prev, canonical)
   const fields = `"prev":${JSON.stringify(prev)},"hash":${JSON.stringify(hash)}`
   return { line: `${canonical.length > 2 ? `${canonical.slice(0, -1)},` : '{'}${fields}}\n`, hash }
+}
+
+/**
+ * Records chained a few at a time between turns of the event loop. A full
+ * batch in one go (100 records at ~10-30 µs each) held every request that
+ * arrived meanwhile for milliseconds: the full chain's p99 at 500 req/s.
+ */
+export const CHAIN_SLICE = 8
+
+/** The lines for `records` after `prev`, as one text, and the last line's hash. */
+export async function chainLines(prev: string, records: readonly object[]): Promise<{ text: string; hash: string }> {
+  let text = ''
+  let hash = prev
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % CHAIN_SLICE === 0) await nextTurn()
+    const chained = chainLine(hash, records[i] as object)
+    text += chained.line
+    hash = chained.hash
+  }
+  return { text, hash }
 }
 
 function hashOf(prev: string, canonical: string): string {

@@ -16,7 +16,7 @@ import {
   type RecordOptions,
 } from '../audit-shared/record.js'
 import { AuditQueue, QUEUE_OPTIONS_SCHEMA, type QueueOptions } from '../audit-shared/spool.js'
-import { chainLine, GENESIS } from './chain.js'
+import { chainLines, GENESIS } from './chain.js'
 
 export interface AuditFileOptions extends RecordOptions, QueueOptions {
   /** The JSONL file (relative: to the config's directory). */
@@ -50,13 +50,7 @@ export default definePlugin<AuditFileOptions>({
         lockKey: `file:${file}`,
         async write(batch) {
           head ??= await lastHash(file)
-          let prev = head
-          let text = ''
-          for (const record of batch) {
-            const { line, hash } = chainLine(prev, record)
-            text += line
-            prev = hash
-          }
+          const { text, hash } = await chainLines(head, batch)
           const handle = await open(file, 'a')
           try {
             await handle.appendFile(text)
@@ -68,7 +62,7 @@ export default definePlugin<AuditFileOptions>({
           } finally {
             await handle.close()
           }
-          head = prev
+          head = hash
         },
       },
       options,
