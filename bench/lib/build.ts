@@ -28,7 +28,11 @@ function sources(dir: string): string[] {
 /** Transpiles core/, plugins/ and bench/ into bench/.tmp/build; returns how many files. */
 export function buildForBench(): number {
   rmSync(BUILD_DIR, { recursive: true, force: true })
-  const files = [...sources(join(REPO_ROOT, 'core')), ...sources(join(REPO_ROOT, 'plugins')), ...sources(join(REPO_ROOT, 'bench'))]
+  const files = [
+    ...sources(join(REPO_ROOT, 'core')),
+    ...sources(join(REPO_ROOT, 'plugins')),
+    ...sources(join(REPO_ROOT, 'bench')),
+  ]
   for (const file of files) {
     const output = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,

@@ -23,7 +23,10 @@ describe('chainLines', () => {
     expect(text).toBe(expected)
     expect(hash).toBe(prev)
     // Each line is its record plus the link, and its hash covers the record after the previous hash.
-    const [first] = text.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    const [first] = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
     expect(first).toEqual({ ...batch[0], prev: GENESIS, hash: chainHash(GENESIS, batch[0] as object) })
   })
 
