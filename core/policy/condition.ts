@@ -5,7 +5,8 @@
  * not model. Either way the result is jsonata's.
  */
 import jsonata from 'jsonata'
-import { compileSubset, OUTSIDE_SUBSET } from './jsonata-subset.js'
+import { compileSubset } from './jsonata-subset.js'
+import { OUTSIDE_SUBSET } from './jsonata-values.js'
 
 export interface CompiledExpression {
   /** jsonata's result: synchronous when the compiled subset answered. */

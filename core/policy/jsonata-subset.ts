@@ -32,8 +32,6 @@ import {
   truthy,
 } from './jsonata-values.js'
 
-export { OUTSIDE_SUBSET }
-
 /** What a compiled expression is: the input in, jsonata's result out. */
 export type SubsetEvaluator = (input: unknown) => unknown
 
@@ -125,22 +123,22 @@ function compileBinary(node: AstNode): SubsetEvaluator | null {
 }
 
 /** One-argument calls of the functions conditions use, each with jsonata's semantics (./jsonata-values.ts). */
-const FUNCTIONS: Record<string, (value: unknown) => unknown> = {
-  exists: (value) => value !== undefined,
-  boolean: (value) => (value === undefined ? undefined : booleanOf(value)),
-  not: (value) => (value === undefined ? undefined : !booleanOf(value)),
-  string: stringOf,
-  length: lengthOf,
-  sum: sumOf,
-  count: countOf,
-}
+const FUNCTIONS = new Map<unknown, (value: unknown) => unknown>([
+  ['exists', (value) => value !== undefined],
+  ['boolean', (value) => (value === undefined ? undefined : booleanOf(value))],
+  ['not', (value) => (value === undefined ? undefined : !booleanOf(value))],
+  ['string', stringOf],
+  ['length', lengthOf],
+  ['sum', sumOf],
+  ['count', countOf],
+])
 
 function compileFunction(node: AstNode): SubsetEvaluator | null {
   const { procedure, arguments: args } = node
   if (!hasOnly(node, ['type', 'value', 'position', 'procedure', 'arguments'])) return null
   if (!isNode(procedure) || procedure.type !== 'variable' || !hasOnly(procedure, LEAF_FIELDS)) return null
-  const apply = typeof procedure.value === 'string' ? FUNCTIONS[procedure.value] : undefined
-  if (!apply || !Object.hasOwn(FUNCTIONS, procedure.value as string)) return null
+  const apply = FUNCTIONS.get(procedure.value)
+  if (!apply) return null
   if (!Array.isArray(args) || args.length !== 1 || !isNode(args[0])) return null
   const arg = compileNode(args[0])
   if (!arg) return null
